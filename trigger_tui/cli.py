@@ -1,0 +1,58 @@
+"""The `trigger-tui` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trigger_tui import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trigger-tui",
+        description="A keyboard-driven terminal console for Trigger.dev.",
+    )
+    parser.add_argument("--version", action="version", version=f"trigger-tui {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser(
+        "demo-server",
+        help="serve the embedded Management API emulator on a real port",
+        description="Serve the embedded Trigger.dev Management API emulator, with its simulated "
+        "workload, on a real port (for the official SDK, curl, or another console).",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8030)
+    demo.add_argument("--seed", type=int, default=7, help="world seed (same seed, same world)")
+    demo.add_argument("--speed", type=float, default=1.0,
+                      help="simulated seconds per real second (default 1)")
+    demo.add_argument("--faults", default="",
+                      help="inject faults, e.g. 5xx=0.2,429=0.1,latency=2s,drop=0.05,"
+                      "malformed=0.05,html=0.05")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo-server":
+        from trigger_tui.emulator.faults import Faults, FaultSpecError
+        from trigger_tui.emulator.server import serve
+
+        try:
+            faults = Faults.parse(args.faults, seed=args.seed)
+        except FaultSpecError as exc:
+            parser.error(f"--faults: {exc}")
+        if args.speed <= 0:
+            parser.error("--speed must be greater than 0")
+        try:
+            serve(args.host, args.port, seed=args.seed, speed=args.speed, faults=faults)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
