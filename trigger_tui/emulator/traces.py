@@ -88,8 +88,9 @@ def build(env: EnvWorld, run: Run, parent_span: str | None = None, depth: int = 
                     "stacktrace": attempt.error.get("stackTrace", ""),
                 }},
             })
-        for i, text in enumerate(spec.logs if spec else ()):
-            at = attempt.started_at + a_len * (0.05 + 0.85 * i / max(1, len(spec.logs or ())))
+        logs = spec.logs if spec else ()
+        for i, text in enumerate(logs):
+            at = attempt.started_at + a_len * (0.05 + 0.85 * i / max(1, len(logs)))
             if at <= a_end:
                 node.children.append(SpanNode(
                     id=_span_id(rng), parent_id=node.id, run_id=run.id, message=text, start=at,

@@ -9,6 +9,7 @@ from trigger_tui.emulator.routes import (
     envvars,
     errors,
     misc,
+    query,
     queues,
     runs,
     schedules,
@@ -17,6 +18,6 @@ from trigger_tui.emulator.routes import (
 )
 
 MODULES = (misc, batches, tasks, runs, schedules, envvars, queues, waitpoints, deployments, bulk,
-           errors)
+           errors, query)
 
 ALL_ROUTES: list[Route] = [r for m in MODULES for r in m.api.routes]

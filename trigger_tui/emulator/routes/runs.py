@@ -37,6 +37,18 @@ MAX_TAGS = 10
 RunPredicate = Callable[[Run], bool]
 
 
+def _attr_in(attr: str, values: frozenset[str]) -> RunPredicate:
+    return lambda r: getattr(r, attr) in values
+
+
+def _attr_eq(attr: str, value: str) -> RunPredicate:
+    return lambda r: bool(getattr(r, attr) == value)
+
+
+def _created_between(low: float, high: float) -> RunPredicate:
+    return lambda r: low <= r.created_at <= high
+
+
 def run_filters(env: EnvWorld, get: Callable[[str], str | None], now: float,
                 prefix: str = "filter") -> list[RunPredicate]:
     """The list filters shared by `GET /api/v1/runs` and the project runs route."""
@@ -59,8 +71,7 @@ def run_filters(env: EnvWorld, get: Callable[[str], str | None], now: float,
                        ("region", "region")):
         values = lst(name)
         if values is not None:
-            vs = frozenset(values)
-            preds.append(lambda r, a=attr, vs=vs: getattr(r, a) in vs)
+            preds.append(_attr_in(attr, frozenset(values)))
     tags = lst("tag")
     if tags is not None:
         ts = frozenset(tags)
@@ -79,7 +90,7 @@ def run_filters(env: EnvWorld, get: Callable[[str], str | None], now: float,
     for name, attr in (("batch", "batch_id"), ("schedule", "schedule_id")):
         value = get(f"{prefix}[{name}]")
         if value is not None:
-            preds.append(lambda r, a=attr, v=value: getattr(r, a) == v)
+            preds.append(_attr_eq(attr, value))
     bulk = get(f"{prefix}[bulkAction]")
     if bulk is not None:
         preds.append(lambda r: bulk in r.bulk_ids)
@@ -116,10 +127,8 @@ def time_window(period: str | None, start: str | None, end: str | None, now: flo
         if when is None:
             raise query_error(f"Invalid date: {value}",
                               f"{prefix}[createdAt][{'from' if is_from else 'to'}]")
-        if is_from:
-            preds.append(lambda r, w=when: r.created_at >= w)
-        else:
-            preds.append(lambda r, w=when: r.created_at <= w)
+        preds.append(_created_between(when, float("inf")) if is_from
+                     else _created_between(float("-inf"), when))
     return preds
 
 

@@ -96,7 +96,8 @@ TASKS: tuple[TaskSpec, ...] = (
         failures=(
             Failure(0.02, "error", "ResendError", "Rate limit exceeded: 10 requests per second",
                     _stack("sendEmail", "trigger/email.ts", 31)),
-            Failure(0.004, "error", "ValidationError", "Invalid `to` field: domain has no MX record",
+            Failure(0.004, "error", "ValidationError",
+                    "Invalid `to` field: domain has no MX record",
                     _stack("sendEmail", "trigger/email.ts", 22)),
         ),
         spans=(Span("POST https://api.resend.com/emails", 0.2, 0.7, "CLIENT", "http"),),

@@ -55,8 +55,8 @@ class DeploymentBook:
             day = self._version(created, 0)[:8]
             counters[day] = counters.get(day, 0) + 1
             dep = Deployment(
-                id=ids.make("deployment_"), short_code=ids.make("", 8), version=f"{day}.{counters[day]}",
-                status=status, created_at=created,
+                id=ids.make("deployment_"), short_code=ids.make("", 8),
+                version=f"{day}.{counters[day]}", status=status, created_at=created,
                 deployed_at=created + env.rng.uniform(60, 240) if status == "DEPLOYED" else None,
                 tasks=base_tasks, worker_id=ids.make("worker_") if status == "DEPLOYED" else None,
                 content_hash=ids.hex(64), commit_sha=ids.hex(40),

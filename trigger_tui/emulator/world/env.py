@@ -460,7 +460,8 @@ class EnvWorld:
                 status = S.SYSTEM_FAILURE
             message = failure.message if failure else "Run exceeded its maximum duration"
             if outcome == "timeout":
-                message = f"Run exceeded maximum compute time (maxDuration) of {run.max_duration} seconds"
+                message = (f"Run exceeded maximum compute time (maxDuration) of "
+                           f"{run.max_duration} seconds")
             error = {"type": "INTERNAL_ERROR", "code": code, "message": message}
             attempt.error = error
             run.error = error

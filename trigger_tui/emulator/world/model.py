@@ -1,4 +1,4 @@
-"""The world's records. Plain slotted dataclasses: the HTTP layer renders them, never stores them."""
+"""The world's records: plain slotted dataclasses that the HTTP layer renders, never stores."""
 
 from __future__ import annotations
 

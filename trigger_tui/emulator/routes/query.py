@@ -1,0 +1,7 @@
+"""Routes for query."""
+
+from __future__ import annotations
+
+from trigger_tui.emulator.http import Api
+
+api = Api()
