@@ -19,6 +19,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     (["demo-server", "--faults", "boom=1"], "unknown fault 'boom'"),
     (["demo-server", "--speed", "0"], "--speed must be greater than 0"),
     (["demo-server", "--port", "http"], "invalid int value"),
+    (["demo-server", "--rate-limit", "lots"], "is not MAX,REFILL,INTERVAL"),
+    (["demo-server", "--rate-limit", "10,0,10s"], "must be positive"),
 ])
 def test_demo_server_rejects_bad_arguments_in_words(
     args: list[str], words: str, capsys: pytest.CaptureFixture[str]

@@ -29,6 +29,8 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--faults", default="",
                       help="inject faults, e.g. 5xx=0.2,429=0.1,latency=2s,drop=0.05,"
                       "malformed=0.05,html=0.05")
+    demo.add_argument("--rate-limit", default="750,250,10s", metavar="MAX,REFILL,INTERVAL",
+                      help="API rate-limit token bucket per environment (default 750,250,10s)")
     return parser
 
 
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo-server":
         from trigger_tui.emulator.faults import Faults, FaultSpecError
+        from trigger_tui.emulator.ratelimit import parse_budget
         from trigger_tui.emulator.server import serve
 
         try:
@@ -46,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.speed <= 0:
             parser.error("--speed must be greater than 0")
         try:
-            serve(args.host, args.port, seed=args.seed, speed=args.speed, faults=faults)
+            budget = parse_budget(args.rate_limit)
+        except ValueError as exc:
+            parser.error(f"--rate-limit: {exc}")
+        try:
+            serve(args.host, args.port, seed=args.seed, speed=args.speed, faults=faults,
+                  budget=budget)
         except KeyboardInterrupt:
             pass
         return 0

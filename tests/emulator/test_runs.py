@@ -275,3 +275,15 @@ async def test_bad_keys(emu: Emu) -> None:
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["detail"] == "No authorization header provided"
+
+
+async def test_unknown_dev_branch_is_refused_and_default_means_none(emu: Emu) -> None:
+    key = DEMO_KEYS["dev"]
+    r = await emu.client.get("/api/v1/runs", headers={**emu.headers(key),
+                                                      "x-trigger-branch": "feature-x"})
+    assert r.status_code == 401 and r.json() == {"error": "No matching branch env"}
+    r = await emu.client.get("/api/v1/runs", headers={**emu.headers(key),
+                                                      "x-trigger-branch": "default"})
+    assert r.status_code == 200
+    r = await emu.client.get("/api/v1/runs", headers={**emu.headers(), "x-trigger-branch": "x"})
+    assert r.status_code == 200

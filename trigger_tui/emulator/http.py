@@ -210,6 +210,10 @@ def _authenticate(request: Request, world: World, kind: str) -> tuple[EnvWorld |
     env = world.env_for_key(token)
     if env is None or kind == "pat":
         raise HttpError(401, bad)
+    branch = request.headers.get("x-trigger-branch", "").strip()
+    if branch and branch != "default" and env.type == "DEVELOPMENT":
+        # The demo project has no dev branches: the real service answers this way.
+        raise HttpError(401, "No matching branch env")
     return env, False
 
 

@@ -12,7 +12,8 @@ class IdMaker:
         self._rng = rng
 
     def make(self, prefix: str, length: int = 21) -> str:
-        return prefix + "".join(self._rng.choice(ALPHABET) for _ in range(length))
+        # randbytes is ~10x faster than choice() per char; the slight modulo bias is harmless.
+        return prefix + "".join([ALPHABET[b % 34] for b in self._rng.randbytes(length)])
 
     def hex(self, length: int) -> str:
-        return "".join(self._rng.choice("0123456789abcdef") for _ in range(length))
+        return self._rng.randbytes((length + 1) // 2).hex()[:length]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from trigger_tui.emulator.clock import Clock
+from trigger_tui.emulator.timefmt import parse_duration
 
 # Paths the real middleware leaves alone.
 EXEMPT = (
@@ -70,6 +71,19 @@ class RateLimiter:
             "x-ratelimit-reset": str(int(reset_at * 1000)),
         }
         return allowed, headers, max(0.0, reset_at - now)
+
+
+def parse_budget(spec: str) -> tuple[int, int, float]:
+    """`MAX,REFILL,INTERVAL` (e.g. `750,250,10s`) → bucket size, refill tokens, seconds."""
+    parts = [p.strip() for p in spec.split(",")]
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise ValueError(f"'{spec}' is not MAX,REFILL,INTERVAL such as 750,250,10s")
+    interval = parse_duration(parts[2])
+    max_tokens, refill = int(parts[0]), int(parts[1])
+    if interval is None or interval <= 0 or max_tokens < 1 or refill < 1:
+        raise ValueError(f"'{spec}': the sizes must be positive and the interval a duration "
+                         "such as 10s")
+    return max_tokens, refill, interval
 
 
 def exceeded_body(headers: dict[str, str], seconds: float) -> dict[str, object]:

@@ -8,6 +8,7 @@ from typing import TextIO
 from trigger_tui.emulator.app import create_app
 from trigger_tui.emulator.clock import RealClock
 from trigger_tui.emulator.faults import Faults
+from trigger_tui.emulator.ratelimit import RateLimiter
 from trigger_tui.emulator.world import DEMO_KEYS, DEMO_PAT, PROJECT_REF, World
 
 
@@ -25,12 +26,15 @@ def banner(base_url: str, out: TextIO) -> None:
     out.flush()
 
 
-def serve(host: str, port: int, *, seed: int, speed: float, faults: Faults) -> None:
+def serve(host: str, port: int, *, seed: int, speed: float, faults: Faults,
+          budget: tuple[int, int, float] = (750, 250, 10.0)) -> None:
     import uvicorn
 
     world = World(RealClock(speed), seed=seed)
+    limiter = RateLimiter(world.clock, max_tokens=budget[0], refill=budget[1],
+                          interval_s=budget[2])
     shown_host = f"[{host}]" if ":" in host else host
     world.api_origin = f"http://{shown_host}:{port}"
-    app = create_app(world, faults=faults)
+    app = create_app(world, faults=faults, rate_limiter=limiter)
     banner(world.api_origin, sys.stdout)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
