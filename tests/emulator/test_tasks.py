@@ -98,3 +98,21 @@ async def test_task_ids_with_slashes(quiet: Emu) -> None:
     r = await quiet.post("/api/v1/tasks/my%2Ftask/trigger", {"payload": {}})
     assert r.status_code == 200
     assert quiet.world.envs["prod"].runs[r.json()["id"]].task == "my/task"
+
+
+async def test_offloaded_payload_round_trips_through_packets(quiet: Emu) -> None:
+    r = await quiet.client.put("/api/v2/packets/trigger/packet_1/payload.json",
+                               headers=quiet.headers())
+    upload = r.json()
+    assert r.status_code == 200 and upload["storagePath"] == "trigger/packet_1/payload.json"
+    url = upload["presignedUrl"].replace(quiet.world.api_origin, "")
+    put = await quiet.client.put(url, content=b'{"big": true}',
+                                 headers={"content-type": "application/json"})
+    assert put.status_code == 200
+    r = await quiet.post("/api/v1/tasks/send-email/trigger", {
+        "payload": upload["storagePath"], "options": {"payloadType": "application/store"}})
+    run = (await quiet.get(f"/api/v3/runs/{r.json()['id']}")).json()
+    assert "payload" not in run
+    fetched = await quiet.client.get(run["payloadPresignedUrl"].replace(
+        quiet.world.api_origin, ""))
+    assert fetched.json() == {"big": True}

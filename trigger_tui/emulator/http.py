@@ -124,11 +124,11 @@ class Ctx:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            raise validation_error("Expected object, received " + _js_type(body), [])
+            raise validation_error("Expected object, received " + js_type(body), [])
         return body
 
 
-def _js_type(value: Any) -> str:
+def js_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     if isinstance(value, str):

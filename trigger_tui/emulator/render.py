@@ -79,7 +79,12 @@ def list_item(env: EnvWorld, run: Run, api_version: str | None) -> dict[str, Any
 
 def retrieve_run(env: EnvWorld, run: Run, api_version: str | None) -> dict[str, Any]:
     out = common_run(env, run, api_version)
-    out["payload"] = run.payload
+    stored = run.payload.get("$storePath") if isinstance(run.payload, dict) else None
+    if isinstance(stored, str):
+        # An offloaded payload: the SDK follows the URL (served by routes/misc.py) itself.
+        out["payloadPresignedUrl"] = f"{env.world.api_origin}/packets/{env.slug}/{stored}"
+    else:
+        out["payload"] = run.payload
     if run.status == S.COMPLETED_SUCCESSFULLY:
         out["output"] = run.output
     err = serialized_error(run.error)

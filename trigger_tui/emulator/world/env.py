@@ -606,4 +606,5 @@ class EnvWorld:
         self.batches.prune(cutoff)
         self.bulk.prune(cutoff)
         self.tokens.prune(cutoff)
+        self.errors.prune(cutoff)
         self.at(self.now + PRUNE_EVERY_S, self._prune)
