@@ -141,7 +141,10 @@ def _wrap_send(send: Send, extra: dict[str, str], fault: str | None) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", [])]
-            headers += [(k.encode(), v.encode()) for k, v in extra.items()]
+            # A route's own rate-limit headers (the batch limiter's) win over the API bucket's.
+            present = {k.lower() for k, _ in headers}
+            headers += [(k.encode(), v.encode()) for k, v in extra.items()
+                        if k.encode() not in present]
             message = {**message, "headers": headers}
             if fault is None:
                 await send(message)

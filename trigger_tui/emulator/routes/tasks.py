@@ -21,6 +21,12 @@ _TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 REQUEST_CACHE_S = 86400.0
 
 
+def key_ttl_seconds(text: str | None) -> float | None:
+    """An idempotency-key TTL (`^\\d+[smhd]$`) in seconds; None for anything else."""
+    match = IDEMPOTENCY_TTL_RE.match(text) if text else None
+    return float(int(match.group(1)) * _TTL_UNITS[match.group(2)]) if match else None
+
+
 def require_length(ctx: Ctx, cap: int) -> None:
     """Routes with a body cap refuse a missing or oversized Content-Length (413)."""
     raw = ctx.request.headers.get("content-length")
@@ -57,10 +63,9 @@ def parse_options(env: EnvWorld, raw: Any, *, path: str = "options") -> TriggerO
         o.idempotency_key_user = key_opts["key"]
     ttl_key = string("idempotencyKeyTTL")
     if ttl_key is not None:
-        m = IDEMPOTENCY_TTL_RE.match(ttl_key)
-        if not m:
+        o.idempotency_ttl_s = key_ttl_seconds(ttl_key)
+        if o.idempotency_ttl_s is None:
             raise validation_error("Invalid", [path, "idempotencyKeyTTL"])
-        o.idempotency_ttl_s = int(m.group(1)) * _TTL_UNITS[m.group(2)]
     delay = raw.get("delay")
     if delay is not None:
         until = parse_delay(delay, env.now)
