@@ -15,12 +15,27 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from trigger_tui import __version__
 from trigger_tui.api import errors as E
+
+if TYPE_CHECKING:
+    from trigger_tui.api.resources import (
+        Batches,
+        Bulk,
+        Deployments,
+        EnvVars,
+        Errors,
+        Query,
+        Queues,
+        Runs,
+        Schedules,
+        Tasks,
+        Tokens,
+    )
 
 API_VERSION = "2025-07-16"
 DEFAULT_BASE_URL = "https://api.trigger.dev"
@@ -102,6 +117,19 @@ class ClientOptions:
 
 class TriggerClient:
     """Management API client over ONE `httpx.AsyncClient`, with SDK-shaped namespaces."""
+
+    # Set by `trigger_tui.api.resources.attach`.
+    runs: Runs
+    tasks: Tasks
+    batches: Batches
+    schedules: Schedules
+    envvars: EnvVars
+    queues: Queues
+    tokens: Tokens
+    query: Query
+    deployments: Deployments
+    bulk: Bulk
+    errors: Errors
 
     def __init__(self, options: ClientOptions) -> None:
         self.options = options
@@ -187,7 +215,8 @@ class TriggerClient:
             try:
                 response = await self._http.request(
                     method, path, params=params, content=content, headers=call_headers)
-            except httpx.ConnectError as exc:  # never reached the server: always safe
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # No connection was made, so nothing reached the server: always safe.
                 error: E.TriggerError = E.ApiConnectionError(_connect_message(self, exc))
                 retry_ok = True
             except httpx.TimeoutException:
@@ -287,9 +316,18 @@ def parse_json(response: httpx.Response) -> Any:
     except ValueError:
         kind = response.headers.get("content-type", "unknown content")
         raise E.SchemaError(
-            f"the API answered {response.status_code} with a body that is not JSON ({kind}, "
-            f"{len(response.content)} bytes): the response was truncated or came from a proxy",
-            status=response.status_code, raw=response.text) from None
+            f"{_endpoint(response)}the API answered {response.status_code} with a body that is "
+            f"not JSON ({kind}, {len(response.content)} bytes): the response was truncated or "
+            "came from a proxy", status=response.status_code, raw=response.text) from None
+
+
+def _endpoint(response: httpx.Response) -> str:
+    """`GET /api/v3/runs/run_…: ` for messages, when the response knows its request."""
+    try:
+        request = response.request
+    except RuntimeError:
+        return ""
+    return f"{request.method} {request.url.path}: "
 
 
 def _maybe_json(response: httpx.Response) -> Any:

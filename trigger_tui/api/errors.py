@@ -126,6 +126,8 @@ def describe(status: int, body: Any, text: str, *, env_hint: str | None = None) 
             server = error.get("message")
         elif isinstance(error, str):
             server = error
+    if isinstance(server, str) and isinstance(body, dict):
+        server = _with_details(server, body)
     where = f" for the {env_hint} environment" if env_hint else ""
     if status == 401:
         return (f"the API key was rejected{where} ({server or 'unauthorized'}): check "
@@ -140,6 +142,25 @@ def describe(status: int, body: Any, text: str, *, env_hint: str | None = None) 
         return str(server)
     snippet = " ".join(text.split())[:120]
     return f"HTTP {status}" + (f": {snippet}" if snippet else " with no body")
+
+
+def _with_details(message: str, body: dict[str, Any]) -> str:
+    """Generic errors ("Query Error", "Invalid request body") carry the useful words in
+    `details`/`issues` (zod issues) or `variableErrors`: add them."""
+    parts: list[str] = []
+    for key in ("details", "issues"):
+        issues = body.get(key)
+        if isinstance(issues, list):
+            for issue in issues[:5]:
+                if isinstance(issue, dict) and isinstance(issue.get("message"), str):
+                    path = issue.get("path")
+                    where = ".".join(str(p) for p in path) if isinstance(path, list) else ""
+                    parts.append(f"{where}: {issue['message']}" if where else issue["message"])
+    variable_errors = body.get("variableErrors")
+    if isinstance(variable_errors, list):
+        parts.extend(f"{e.get('key')}: {e.get('error')}" for e in variable_errors[:5]
+                     if isinstance(e, dict))
+    return f"{message} ({'; '.join(parts)})" if parts else message
 
 
 def from_response(status: int, headers: Mapping[str, str], body: Any, text: str, *,

@@ -24,6 +24,8 @@ async def cursor_items(client: TriggerClient, path: str, params: Mapping[str, st
                        parse: Callable[[Any], T], *, limit: int | None = None,
                        page_size: int = 100) -> AsyncIterator[T]:
     """Follow `pagination.next` until the end (or `limit` items)."""
+    if limit is not None and limit <= 0:
+        return
     query = dict(params)
     query.setdefault("page[size]", str(min(page_size, limit or page_size)))
     seen = 0
