@@ -9,9 +9,14 @@ from trigger_tui import __version__
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from trigger_tui import commands
+
     parser = argparse.ArgumentParser(
         prog="trigger-tui",
-        description="A keyboard-driven terminal console for Trigger.dev.",
+        description="A keyboard-driven terminal console for Trigger.dev, and headless commands "
+        "over the same API client (`trigger-tui runs list --json | jq …`).",
+        epilog=commands.EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"trigger-tui {__version__}")
     sub = parser.add_subparsers(dest="command")
@@ -31,6 +36,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       "malformed=0.05,html=0.05")
     demo.add_argument("--rate-limit", default="750,250,10s", metavar="MAX,REFILL,INTERVAL",
                       help="API rate-limit token bucket per environment (default 750,250,10s)")
+    commands.register(sub)
     return parser
 
 
@@ -58,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         return 0
+    if getattr(args, "handler", None) is not None:
+        from trigger_tui import commands
+
+        return commands.dispatch(args)
     parser.print_help()
     return 0
 

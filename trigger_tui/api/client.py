@@ -21,6 +21,7 @@ import httpx
 
 from trigger_tui import __version__
 from trigger_tui.api import errors as E
+from trigger_tui.keys import DEFAULT_BASE_URL, environment_of_key
 
 if TYPE_CHECKING:
     from trigger_tui.api.resources import (
@@ -38,27 +39,7 @@ if TYPE_CHECKING:
     )
 
 API_VERSION = "2025-07-16"
-DEFAULT_BASE_URL = "https://api.trigger.dev"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-KEY_ENVIRONMENTS = {"tr_dev_": "dev", "tr_stg_": "stg", "tr_prod_": "prod",
-                    "tr_preview_": "preview"}
-
-
-def environment_of_key(key: str) -> str | None:
-    """The environment slug a secret key belongs to, from its prefix (None for a PAT)."""
-    for prefix, slug in KEY_ENVIRONMENTS.items():
-        if key.startswith(prefix):
-            return slug
-    return None
-
-
-def mask(secret: str | None) -> str:
-    """Enough of a key to recognise it, never enough to use it."""
-    if not secret:
-        return "(none)"
-    head = next((p for p in (*KEY_ENVIRONMENTS, "tr_pat_") if secret.startswith(p)), "")
-    return f"{head}…{secret[-4:]}" if len(secret) > len(head) + 8 else f"{head}…"
 
 
 @dataclass(frozen=True, slots=True)
