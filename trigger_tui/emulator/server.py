@@ -9,6 +9,7 @@ from trigger_tui.emulator.app import create_app
 from trigger_tui.emulator.clock import RealClock
 from trigger_tui.emulator.faults import Faults
 from trigger_tui.emulator.ratelimit import RateLimiter
+from trigger_tui.emulator.trql.runner import service_for
 from trigger_tui.emulator.world import DEMO_KEYS, DEMO_PAT, PROJECT_REF, World
 
 
@@ -36,5 +37,7 @@ def serve(host: str, port: int, *, seed: int, speed: float, faults: Faults,
     shown_host = f"[{host}]" if ":" in host else host
     world.api_origin = f"http://{shown_host}:{port}"
     app = create_app(world, faults=faults, rate_limiter=limiter)
+    # Load the query tables now, so the first TRQL request does not pay for it.
+    service_for(world).store.refresh(world, world.envs.values())
     banner(world.api_origin, sys.stdout)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -16,14 +16,18 @@ from starlette.responses import Response
 from trigger_tui.emulator.http import Api, Ctx, HttpError
 from trigger_tui.emulator.timefmt import iso
 from trigger_tui.emulator.world import World
-from trigger_tui.emulator.world.world import DEV_USER, ORG_SLUG, PROJECT_NAME
+from trigger_tui.emulator.world.world import (
+    DEV_USER,
+    ORG_ID,
+    ORG_SLUG,
+    PROJECT_ID,
+    PROJECT_NAME,
+)
 
 api = Api()
 
 USER_ID = "clu7demo0user0000000anna1"
 USER_EMAIL = f"{DEV_USER.lower()}@{ORG_SLUG}.dev"
-PROJECT_ID = "clu7demo0project000000001"
-ORG_ID = "clu7demo0org0000000000001"
 PROJECT_AGE_S = 120 * 86400.0
 MISSING_KEY = "Invalid or Missing API key"
 

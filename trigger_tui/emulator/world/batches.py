@@ -275,6 +275,7 @@ class BulkBook:
         if run is None:
             return False
         run.bulk_ids.append(action.id)
+        run.updated_at = self.env.now  # TRQL re-reads a finished run only when this moves
         if action.kind == "CANCEL":
             return self.env.cancel(run)
         overrides = {"region": action.target_region} if action.target_region else None

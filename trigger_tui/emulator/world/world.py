@@ -11,6 +11,8 @@ PROJECT_REF = "proj_demo"
 PROJECT_NAME = "Acme Demo"
 ORG_SLUG = "acme"
 DEV_USER = "Anna"
+PROJECT_ID = "clu7demo0project000000001"  # internal ids, as TRQL's tenant columns hold them
+ORG_ID = "clu7demo0org0000000000001"
 
 DEMO_KEYS = {
     "dev": "tr_dev_demo00000000000000000000",

@@ -1,0 +1,1 @@
+"""TRQL, the Trigger.dev query language, over the emulator's world (trql.md)."""
