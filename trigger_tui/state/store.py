@@ -8,8 +8,9 @@ N by creation time), so holding 100k of them stays within the memory budget.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Generic, TypeVar
 
 FINAL_STATUSES = frozenset({"COMPLETED", "CANCELED", "FAILED", "CRASHED", "SYSTEM_FAILURE",
@@ -41,6 +42,7 @@ class RunRow:
     parent_id: str = ""
     batch_id: str = ""
     is_test: bool = False
+    pending: str = ""  # an action sent and not yet confirmed by a poll ("cancel", "tags"…)
 
     @property
     def is_final(self) -> bool:
@@ -55,6 +57,38 @@ RUN_FIELDS = tuple(f.name for f in fields(RunRow))
 
 T = TypeVar("T")
 Listener = Callable[[frozenset[str]], None]
+MAX_NOTICES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the operator should hear about once (an action rolled back, a late outcome)."""
+
+    seq: int
+    at: float
+    level: str  # info | warning | error
+    message: str
+
+
+@dataclass(slots=True)
+class Expectation:
+    """An optimistic change shown before the API confirms it.
+
+    Fresh records from a poll keep the overlay until `confirmed(fresh)` says the change took
+    effect; after `until` the overlay is dropped and a notice says the change did not happen, so
+    an action never vanishes silently. `before` is what to restore when the record never came
+    back (None: the record did not exist, e.g. the placeholder of a replayed run).
+    """
+
+    kind: str
+    key: str
+    changes: dict[str, Any]
+    confirmed: Callable[[Any], bool]
+    until: float
+    label: str
+    before: Any = None
+    explain: Callable[[Any], str | None] | None = None  # a notice on confirmation, if any
+    quiet: bool = False  # no rollback notice (bulk actions report through their progress)
 
 
 @dataclass
@@ -86,6 +120,8 @@ class Health:
     last_error: str | None = None
     consecutive_failures: int = 0
     latency_s: float | None = None
+    paused: bool = False
+    next_at: float | None = None  # when the next poll is due (None while paused or stopped)
 
     def state(self, now: float) -> str:
         if self.consecutive_failures and (self.last_success is None or
@@ -106,6 +142,10 @@ class Store:
         self.runs: Collection[RunRow] = Collection("runs")
         self.collections: dict[str, Collection[Any]] = {"runs": self.runs}
         self.health: dict[str, Health] = {}
+        self.notices: deque[Notice] = deque(maxlen=MAX_NOTICES)
+        self.expectations: dict[tuple[str, str], Expectation] = {}
+        self._stale: set[str] = set()
+        self._notice_seq = 0
         self._listeners: dict[str, list[Listener]] = {}
 
     def collection(self, kind: str) -> Collection[Any]:
@@ -128,9 +168,122 @@ class Store:
     def _notify(self, kind: str, changed: frozenset[str]) -> None:
         if not changed:
             return
-        self.collections[kind].revision += 1
+        c = self.collections.get(kind)
+        if c is not None:
+            c.revision += 1
         for callback in list(self._listeners.get(kind, ())):
             callback(changed)
+
+    def notify(self, kind: str, ids: Iterable[str]) -> None:
+        """Tell `kind` subscribers that `ids` changed, for kinds that are not collections
+        (`health` by poller name); a collection's own writers notify by themselves."""
+        self._notify(kind, frozenset(ids))
+
+    def put(self, kind: str, key: str, value: Any, *, now: float | None = None) -> bool:
+        """Store one record under an explicit key (a run's trace, its events…); True if it
+        changed. For values that carry no `id` of their own. With `now`, a pending optimistic
+        change on that key is settled as `reconcile` does."""
+        exp = self.expectations.get((kind, key))
+        if exp is not None and now is not None:
+            value = self._settle(exp, value, now)
+        c = self.collection(kind)
+        if key in c.items and c.items[key] == value:
+            return False
+        c.items[key] = value
+        self._notify(kind, frozenset({key}))
+        return True
+
+    # ------------------------------------------------------------------ notices
+    def notice(self, message: str, *, level: str = "info", at: float = 0.0) -> Notice:
+        """Record a notice; `notices` subscribers get its sequence number as the id."""
+        self._notice_seq += 1
+        note = Notice(self._notice_seq, at, level, message)
+        self.notices.append(note)
+        self._notify("notices", frozenset({str(note.seq)}))
+        return note
+
+    # ------------------------------------------------------------------ optimistic changes
+    def expect(self, kind: str, key: str, changes: dict[str, Any], *,
+               confirmed: Callable[[Any], bool], until: float, label: str,
+               explain: Callable[[Any], str | None] | None = None,
+               quiet: bool = False) -> None:
+        """Show `changes` on the record `key` now and keep them over polled records until
+        confirmed or `until` passes (see Expectation)."""
+        c = self.collection(kind)
+        previous = self.expectations.get((kind, key))
+        before = previous.before if previous is not None else c.items.get(key)
+        self.expectations[(kind, key)] = Expectation(kind, key, dict(changes), confirmed, until,
+                                                     label, before, explain, quiet)
+        current = c.items.get(key)
+        if current is not None:
+            overlaid = overlay(current, changes)
+            if overlaid != current:
+                c.items[key] = overlaid
+                self._notify(kind, frozenset({key}))
+
+    def drop_expectation(self, kind: str, key: str, *, restore: bool = False) -> None:
+        """Forget an optimistic change; with `restore`, put back the record as it was before
+        (the action failed outright, so nothing is left to confirm). A record that left the
+        collection meanwhile (pruned, filtered out) is not brought back."""
+        exp = self.expectations.pop((kind, key), None)
+        c = self.collection(kind)
+        if exp is None or not restore or key not in c.items:
+            return
+        if exp.before is None:
+            if c.items.pop(key, None) is not None:
+                self._notify(kind, frozenset({key}))
+        elif c.items.get(key) != exp.before:
+            c.items[key] = exp.before
+            self._notify(kind, frozenset({key}))
+
+    def pending_keys(self, kind: str) -> set[str]:
+        return {key for (k, key) in self.expectations if k == kind}
+
+    def reconcile(self, kind: str, records: Iterable[Any], *, now: float, key: str = "id",
+                  replace_all: bool = False) -> frozenset[str]:
+        """`upsert` for polled records: each confirms, keeps or rolls back its expectation."""
+        out = []
+        for record in records:
+            rid = getattr(record, key)
+            exp = self.expectations.get((kind, rid))
+            if exp is not None:
+                record = self._settle(exp, record, now)
+            out.append(record)
+        return self.upsert(kind, out, key=key, replace_all=replace_all)
+
+    def _settle(self, exp: Expectation, fresh: Any, now: float) -> Any:
+        if exp.confirmed(fresh):
+            del self.expectations[(exp.kind, exp.key)]
+            message = exp.explain(fresh) if exp.explain is not None else None
+            if message:
+                self.notice(message, level="info", at=now)
+            return fresh
+        if now >= exp.until:
+            del self.expectations[(exp.kind, exp.key)]
+            if not exp.quiet:
+                self.notice(f"{exp.label}: not confirmed by the API after it was sent; "
+                            "showing the state the API reports", level="warning", at=now)
+            return fresh
+        exp.before = fresh  # a later rollback restores the newest state the API reported
+        return overlay(fresh, exp.changes)
+
+    def expire(self, now: float, kind: str | None = None) -> None:
+        """Roll back expectations past their deadline whose record no poll brought back."""
+        for exp in [e for e in self.expectations.values()
+                    if e.until <= now and (kind is None or e.kind == kind)]:
+            self.drop_expectation(exp.kind, exp.key, restore=True)
+            if not exp.quiet:
+                self.notice(f"{exp.label}: no poll confirmed it; the change is not shown",
+                            level="warning", at=now)
+
+    # ------------------------------------------------------------------ re-check requests
+    def mark_stale(self, run_ids: Iterable[str]) -> None:
+        """Ask the runs poller to re-read these runs on its next poll, whatever the filter."""
+        self._stale.update(run_ids)
+
+    def take_stale(self) -> set[str]:
+        stale, self._stale = self._stale, set()
+        return stale
 
     def upsert(self, kind: str, records: Iterable[Any], *, key: str = "id",
                replace_all: bool = False) -> frozenset[str]:
@@ -186,3 +339,15 @@ class Store:
         if h is None:
             h = self.health[name] = Health(name, interval_s)
         return h
+
+
+def overlay(record: Any, changes: dict[str, Any]) -> Any:
+    """`record` with `changes` applied: dataclasses are replaced, pydantic models copied."""
+    if not changes:
+        return record
+    if is_dataclass(record) and not isinstance(record, type):
+        return replace(record, **changes)
+    model_copy = getattr(record, "model_copy", None)
+    if model_copy is not None:
+        return model_copy(update=changes)
+    raise TypeError(f"cannot overlay changes on {type(record).__name__}")

@@ -1,0 +1,215 @@
+"""A Session: one connection's client, Store, pollers and actions, and their lifetime.
+
+The UI gets a Session and nothing else: it renders `session.store`, calls `session.actions`,
+and controls polling through `pause`/`resume`/`refresh_now`. `start()` runs every poller as an
+asyncio task on the running loop (Textual's, inside the app) and `stop()` cancels and awaits
+them all, so nothing outlives the app. An app that prefers Textual workers can instead run
+`poller.run()` for each of `session.pollers` with `run_worker` and not call `start()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from trigger_tui.state.actions import Actions
+from trigger_tui.state.filters import RunFilter
+from trigger_tui.state.pollers import DetailPoller, Poller, QueuesPoller, RunsPoller
+from trigger_tui.state.store import Store
+
+if TYPE_CHECKING:
+    from trigger_tui.api.client import TriggerClient
+
+Sleep = Callable[[float], Awaitable[None]]
+HEALTH_ORDER = ("failing", "stale", "connecting", "fresh")  # worst first
+
+
+class Session:
+    """Client + Store + pollers + actions for one environment of one project."""
+
+    def __init__(self, client: TriggerClient, store: Store, pollers: Iterable[Poller],
+                 actions: Actions, *, clock: Callable[[], float] = time.time,
+                 close_client: bool = True, detail_interval_s: float = 2.0,
+                 poller_options: dict[str, Any] | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.actions = actions
+        self.clock = clock
+        self.pollers: dict[str, Poller] = {p.name: p for p in pollers}
+        self.detail_interval_s = detail_interval_s
+        self.world: Any = None  # the emulator's World and app, for a demo session
+        self.emulator: Any = None
+        self._close_client = close_client
+        self._poller_options = dict(poller_options or {})
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()  # cancelled, awaited by stop()
+        self._details: dict[str, DetailPoller] = {}
+        self._paused = False
+        self._started = False
+
+    # ------------------------------------------------------------------ what the UI reads
+    @property
+    def runs(self) -> RunsPoller:
+        poller = self.pollers["runs"]
+        assert isinstance(poller, RunsPoller)
+        return poller
+
+    @property
+    def read_only(self) -> bool:
+        return self.client.read_only
+
+    @property
+    def environment(self) -> str | None:
+        """The environment slug of the key (dev, stg, prod, preview), None for a PAT."""
+        return self.client.environment
+
+    @property
+    def project_ref(self) -> str | None:
+        return self.client.options.project_ref
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def connection_state(self) -> str:
+        """The worst health of the pollers: failing, stale, connecting or fresh."""
+        now = self.clock()
+        states = {p.health.state(now) for p in self._all_pollers()}
+        return next((s for s in HEALTH_ORDER if s in states), "connecting")
+
+    # ------------------------------------------------------------------ lifetime
+    def start(self) -> None:
+        """Run every poller as a task on the running loop (call from inside it)."""
+        self._started = True
+        for poller in self._all_pollers():
+            self._spawn(poller)
+
+    async def stop(self) -> None:
+        """Stop and await every poller task; close the client if the session owns it."""
+        self._started = False
+        for poller in self._all_pollers():
+            poller.stop()
+        tasks = [*self._tasks.values(), *self._closing]
+        self._tasks.clear()
+        self._closing.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._close_client:
+            await self.client.aclose()
+
+    def _spawn(self, poller: Poller) -> None:
+        task = self._tasks.get(poller.name)
+        if task is not None and not task.done():
+            return
+        self._tasks[poller.name] = asyncio.get_running_loop().create_task(
+            poller.run(), name=f"poller:{poller.name}")
+
+    def _all_pollers(self) -> list[Poller]:
+        return [*self.pollers.values(), *self._details.values()]
+
+    # ------------------------------------------------------------------ controls
+    def pause(self) -> None:
+        """Freeze every view (the header shows "paused"); actions still work."""
+        self._paused = True
+        for poller in self._all_pollers():
+            poller.pause()
+
+    def resume(self) -> None:
+        self._paused = False
+        for poller in self._all_pollers():
+            poller.resume()
+
+    def refresh_now(self) -> None:
+        """Poll everything once now, paused or not."""
+        for poller in self._all_pollers():
+            poller.refresh_now()
+
+    def set_filter(self, f: RunFilter) -> None:
+        self.runs.set_filter(f)
+
+    # ------------------------------------------------------------------ one run
+    def watch_run(self, run_id: str, *, start: bool = True) -> DetailPoller:
+        """The detail poller of one run (created once). With `start`, it runs as a session
+        task; without, the caller runs `poller.run()` itself (e.g. as a Textual worker)."""
+        poller = self._details.get(run_id)
+        if poller is None:
+            poller = DetailPoller(self.client, self.store, run_id,
+                                  interval_s=self.detail_interval_s, **self._poller_options)
+            self._details[run_id] = poller
+            if self._paused:
+                poller.pause()
+                poller.refresh_now()  # a screen just opened needs its data once
+        if start:
+            self._spawn(poller)
+        return poller
+
+    def unwatch_run(self, run_id: str) -> None:
+        poller = self._details.pop(run_id, None)
+        if poller is None:
+            return
+        poller.stop()
+        self.store.health.pop(poller.name, None)  # one record per open run would pile up
+        task = self._tasks.pop(poller.name, None)
+        if task is not None and not task.done():
+            task.cancel()
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    # ------------------------------------------------------------------ factories
+    @classmethod
+    def connect(cls, client: TriggerClient, *, store: Store | None = None,
+                filter: RunFilter | None = None, intervals: Any = None,
+                clock: Callable[[], float] = time.time, sleep: Sleep = asyncio.sleep,
+                timer: Callable[[], float] = time.perf_counter,
+                close_client: bool = True, clock_rate: float = 1.0) -> Session:
+        """A session over a real connection. `intervals` is the config's PollIntervals
+        (`runs_s`, `queues_s`, `run_detail_s`); pollers never go below 1 s."""
+        store = store or Store()
+        options: dict[str, Any] = {"clock": clock, "sleep": sleep, "timer": timer,
+                                   "clock_rate": clock_rate}
+        runs_s = float(getattr(intervals, "runs_s", 2.0))
+        queues_s = float(getattr(intervals, "queues_s", 5.0))
+        detail_s = float(getattr(intervals, "run_detail_s", 2.0))
+        pollers: list[Poller] = [
+            RunsPoller(client, store, interval_s=runs_s, filter=filter, **options),
+            QueuesPoller(client, store, interval_s=queues_s, **options),
+        ]
+        actions = Actions(client, store, clock=clock, sleep=sleep, clock_rate=clock_rate)
+        return cls(client, store, pollers, actions, clock=clock, close_client=close_client,
+                   detail_interval_s=detail_s, poller_options=options)
+
+    @classmethod
+    def for_demo(cls, speed: float = 5.0, seed: int = 7, clock: Any = None, *,
+                 read_only: bool = False, filter: RunFilter | None = None,
+                 intervals: Any = None, sleep: Sleep = asyncio.sleep,
+                 history_s: float = 7200.0) -> Session:
+        """A session on the in-process emulator: the demo project's production environment.
+
+        With no `clock` the world runs on a RealClock `speed` times faster than wall time; a
+        test passes a FakeClock, and then latency is measured on it too, so nothing rendered
+        depends on the wall clock. `session.world` and `session.emulator` (the ASGI app,
+        `emulator.state.log` lists every request) are there for tests.
+        """
+        import httpx
+
+        from trigger_tui.api.client import ClientOptions, TriggerClient
+        from trigger_tui.emulator.app import create_app
+        from trigger_tui.emulator.clock import RealClock
+        from trigger_tui.emulator.world import DEMO_KEYS, World
+
+        world_clock = clock if clock is not None else RealClock(speed)
+        world = World(world_clock, seed=seed, history_s=history_s)
+        app = create_app(world)
+        client = TriggerClient(ClientOptions(
+            base_url=world.api_origin, key=DEMO_KEYS["prod"], project_ref=world.project_ref,
+            read_only=read_only, transport=httpx.ASGITransport(app=app), now=world_clock.now))
+        timer = world_clock.now if clock is not None else time.perf_counter
+        session = cls.connect(client, filter=filter, intervals=intervals,
+                              clock=world_clock.now, sleep=sleep, timer=timer,
+                              clock_rate=1.0 if clock is not None else speed)
+        session.world = world
+        session.emulator = app
+        return session
