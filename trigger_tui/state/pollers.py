@@ -431,7 +431,7 @@ class RunsPoller(Poller):
             nonfinal = ", ".join(quote(s) for s in NONFINAL_TRQL)
             conjuncts.append(f"({f.status_conjunct()} OR status IN ({nonfinal}))")
         sql = select_sql(RUN_SELECT, conjuncts, limit=self.view_rows)
-        result = await self.client.query.execute(sql, **f.window())
+        result = await self.client.query.execute(sql, retry=NO_RETRY, **f.window())
         polled = [read_run(r) for r in result.rows or []]
         self._needs_reload = False
         self._floor = None
@@ -463,7 +463,7 @@ class RunsPoller(Poller):
         window: dict[str, Any] = {"from_": datetime.fromtimestamp(start, UTC)}
         if end is not None:
             window["to"] = datetime.fromtimestamp(end, UTC)
-        result = await self.client.query.execute(sql, **window)
+        result = await self.client.query.execute(sql, retry=NO_RETRY, **window)
         rows = result.rows or []
         if len(rows) >= MAX_ROWS:  # truncated: the answer cannot be trusted to be complete
             self._needs_reload = True

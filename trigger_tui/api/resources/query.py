@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from trigger_tui.api.client import RetryPolicy
 from trigger_tui.api.models.common import member, validate, validate_list
 from trigger_tui.api.models.query import Dashboard, QueryResult, QuerySchema
 from trigger_tui.api.resources._base import Resource
@@ -17,9 +18,10 @@ class Query(Resource):
     async def execute(self, trql: str, *, period: str | None = None,
                       from_: datetime | float | None = None, to: datetime | float | None = None,
                       scope: Literal["environment", "project", "organization"] = "environment",
-                      format: Literal["json", "csv"] = "json") -> QueryResult:
+                      format: Literal["json", "csv"] = "json",
+                      retry: RetryPolicy | None = None) -> QueryResult:
         """Run a query. It is a POST but reads only, so a read-only connection may run it and
-        a failure may be retried."""
+        a failure may be retried. Pollers pass `retry=NO_RETRY` and back off themselves."""
         body: dict[str, Any] = {"query": trql, "scope": scope}
         put(body, "period", period)
         if from_ is not None:
@@ -27,7 +29,8 @@ class Query(Resource):
         if to is not None:
             body["to"] = iso_time(to)
         body["format"] = format
-        data = await self._json("POST", PATH, body=body, mutating=False, idempotent=True)
+        data = await self._json("POST", PATH, body=body, mutating=False, idempotent=True,
+                                retry=retry)
         return validate(QueryResult, data, f"POST {PATH}")
 
     async def schema(self) -> QuerySchema:
