@@ -19,6 +19,16 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"trigger-tui {__version__}")
+    console = parser.add_argument_group("the console (when no command is given)")
+    console.add_argument("--demo", action="store_true",
+                         help="run against the built-in emulator with a simulated workload")
+    console.add_argument("--profile", help="the profile to use (config file)")
+    console.add_argument("--env", help="environment: dev, staging, prod or preview")
+    console.add_argument("--read-only", action="store_true",
+                         help="refuse every change; nothing mutating is sent")
+    console.add_argument("--api-url", help="the API origin (default https://api.trigger.dev)")
+    console.add_argument("--branch", help="preview branch (x-trigger-branch)")
+    console.add_argument("--project-ref", help="project ref, proj_… (needed with a PAT)")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser(
         "demo-server",
@@ -68,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         from trigger_tui import commands
 
         return commands.dispatch(args)
-    parser.print_help()
-    return 0
+    # Imported here so the headless commands never load Textual.
+    from trigger_tui.ui.launch import LaunchOptions, run_console
+
+    return run_console(LaunchOptions.from_args(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,103 @@
+"""Panes: the queues pane, jumping between panes, and a run's queue opened from elsewhere."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import make_app, make_harness, settle
+from trigger_tui.ui.panes import parse_jump
+from trigger_tui.ui.screens.queues import QueuesScreen, runs_name
+from trigger_tui.ui.screens.runs import RunsScreen
+from trigger_tui.ui.widgets.confirm import ConfirmScreen
+
+
+def test_jump_words() -> None:
+    assert parse_jump("queues").pane is not None and parse_jump("2").kind == "pane"
+    assert parse_jump(":run run_abc").run_id == "run_abc"
+    assert parse_jump("run_abc").kind == "run"
+    assert parse_jump("failed").statuses[0] == "FAILED"
+    assert parse_jump("q!").kind == "quit" and parse_jump("help").kind == "help"
+    assert parse_jump("").kind == "unknown" and parse_jump("zzz").kind == "unknown"
+
+
+async def test_number_two_shows_every_queue_busiest_first() -> None:
+    h = make_harness()
+    app = make_app(h)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueuesScreen) and app.current_mode == "queues"
+        queues = h.session.store.collection("queues").items
+        assert screen.table.row_count == len(queues) > 0
+        running = [int(screen.table.get_row_at(i)[2]) for i in range(screen.table.row_count)]
+        queued = [int(screen.table.get_row_at(i)[4]) for i in range(screen.table.row_count)]
+        assert sorted(zip(queued, running, strict=True), reverse=True) == list(
+            zip(queued, running, strict=True))
+        await pilot.press("1")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+
+
+async def test_open_queue_puts_the_cursor_on_it_and_enter_shows_its_runs() -> None:
+    h = make_harness()
+    app = make_app(h)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_queue("email")
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueuesScreen)
+        assert runs_name(screen._current()) == "email"
+        await pilot.press("j", "k", "enter")
+        await settle(pilot, lambda: not h.session.runs._needs_reload)
+        assert isinstance(app.screen, RunsScreen)
+        assert h.session.runs.filter.queue == "email"
+        assert all(r.queue == "email" for r in h.session.store.runs.values())
+
+
+async def test_open_queue_says_so_when_it_is_unknown() -> None:
+    app = make_app(make_harness())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.open_queue("no-such-queue")
+        await pilot.pause()
+        await pilot.pause()
+        assert any("no-such-queue" in n.message for n in app._notifications)
+
+
+async def test_capital_p_pauses_a_queue_after_confirming() -> None:
+    h = make_harness()
+    app = make_app(h)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueuesScreen)
+        queue = screen._current()
+        await pilot.press("P")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen) and "PROD" in dialog.title_text
+        assert runs_name(queue) in str(dialog.body)
+        await pilot.press("y")
+        await settle(pilot, lambda: bool(h.mutations()))
+        assert h.mutations()[0].path.endswith("/pause")
+        await pilot.pause()
+        assert "⏸ paused" in str(screen.table.get_row(queue.id)[0])
+
+
+async def test_read_only_queue_pause_sends_nothing() -> None:
+    h = make_harness(read_only=True)
+    app = make_app(h)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueuesScreen)
+        assert screen.check_action("toggle_pause", ()) is None
+        await pilot.press("P", "y")
+        await pilot.pause()
+        assert not h.mutations()

@@ -1,0 +1,368 @@
+"""The console application: panes over one Session, global keys, header, notices.
+
+The app owns no data. The Session (client, Store, pollers, actions) is started when the app
+mounts and stopped when it exits; screens render the Store and call the Session's actions.
+Without a session (no key configured) the app opens on the welcome screen, which can start the
+demo or save a profile and connect, without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen, Screen
+
+from trigger_tui.state.filters import RunFilter
+from trigger_tui.ui import panes
+from trigger_tui.ui.keymap import display_keys
+from trigger_tui.ui.widgets.header import HeaderInfo, summarise_health
+
+if TYPE_CHECKING:
+    from trigger_tui.state.session import Session
+
+STYLES: list[str | PurePath] = ["styles/app.tcss", "styles/runs.tcss"]
+_NOT_IN_PALETTE = frozenset({"app.palette", "app.back"})
+_MOVES = ("cursor_", "page_", "half_page", "first", "last", "scroll")  # keys, not commands
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeInfo:
+    """Why there is no connection, for the welcome screen: where keys were looked for."""
+
+    config_path: str = ""
+    looked_in: tuple[str, ...] = ("TRIGGER_SECRET_KEY", "TRIGGER_ACCESS_TOKEN")
+    notes: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLabel:
+    """Where the session is connected, as the header names it."""
+
+    profile: str | None = None
+    project: str | None = None
+    environment: str = "prod"
+    branch: str | None = None
+    demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Connector:
+    """How the welcome screen turns a choice into a session (built by `launch`)."""
+
+    demo: Callable[[], tuple[Session, ConnectionLabel]]
+    profile: Callable[[str], tuple[Session, ConnectionLabel]]
+
+
+class TriggerApp(App[int]):
+    """`TriggerApp(session, read_only=…)`; built by `trigger_tui.ui.launch.build_app`."""
+
+    TITLE = "trigger-tui"
+    CSS_PATH = STYLES
+    HELP_SCOPE = "Global"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon", "jump", "Jump", id="app.jump"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True,
+                id="app.palette"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+        Binding("p", "toggle_pause", "Pause", id="app.pause"),
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh"),
+        Binding("exclamation_mark", "connection", "Connection", show=False,
+                id="app.connection"),
+        *(Binding(p.key, f"pane('{p.name}')", p.title, show=False, id=f"app.pane.{p.name}")
+          for p in panes.PANES),
+    ]
+
+    def __init__(self, session: Session | None, *, read_only: bool = False,
+                 label: ConnectionLabel | None = None, theme: str | None = None,
+                 columns: Sequence[str] | None = None, keymap: Mapping[str, str] | None = None,
+                 welcome: WelcomeInfo | None = None, connector: Connector | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.read_only = read_only or (session is not None and session.read_only)
+        self.label = label or ConnectionLabel()
+        self.columns = tuple(columns) if columns else None
+        self.user_keymap = dict(keymap or {})
+        self.welcome = welcome or WelcomeInfo()
+        self.connector = connector
+        self._wanted_theme = theme
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._last_notice = 0
+        self._started = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def on_mount(self) -> None:
+        if self._wanted_theme and self._wanted_theme in self.available_themes:
+            self.theme = self._wanted_theme
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        for pane in panes.PANES:
+            self.add_mode(pane.name, pane.factory)
+        self._hang_up_quits()
+        if self.session is None:
+            from trigger_tui.ui.screens.welcome import WelcomeScreen
+
+            await self.push_screen(WelcomeScreen(self.welcome))
+            return
+        await self._start_session()
+
+    async def _start_session(self) -> None:
+        assert self.session is not None
+        store = self.session.store
+        self._last_notice = store.notices[-1].seq if store.notices else 0
+        self._unsubscribe.append(store.subscribe("notices", self._on_notices))
+        self._unsubscribe.append(store.subscribe("health", self._on_health))
+        self.session.start()
+        self._started = True
+        await self.switch_mode(panes.PANES[0].name)
+        self.set_interval(1.0, self._tick)
+
+    async def attach_session(self, session: Session, label: ConnectionLabel) -> None:
+        """Connect from the welcome screen (demo or a new profile) without a restart."""
+        self.session = session
+        self.label = label
+        self.read_only = session.read_only
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        await self._start_session()
+
+    def _hang_up_quits(self) -> None:
+        """When the SSH session goes away (SIGHUP), exit cleanly: pollers stop, client closes."""
+        try:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            return  # not the main thread, or no SIGHUP on this platform
+
+        def restore() -> None:
+            loop.remove_signal_handler(signal.SIGHUP)
+
+        self._unsubscribe.append(restore)
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop pollers and close the client; safe to call more than once."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self.session is not None and self._started:
+            self._started = False
+            await self.session.stop()
+
+    # ------------------------------------------------------------------ time and header
+    def now(self) -> float:
+        """The session clock: every relative time on screen is computed from it."""
+        if self.session is not None:
+            return self.session.clock()
+        return 0.0
+
+    def header_info(self) -> HeaderInfo:
+        label = self.label
+        if self.session is None:
+            return HeaderInfo(label.profile, label.project, label.environment, label.branch,
+                              read_only=self.read_only, demo=label.demo)
+        store = self.session.store
+        health = {name: store.health[name] for name in self.session.pollers
+                  if name in store.health}
+        state, age, source = summarise_health(health, self.now())
+        rate = self.session.client.rate_limit
+        return HeaderInfo(
+            profile=label.profile, project=label.project, environment=label.environment,
+            branch=label.branch, read_only=self.read_only, paused=self.session.paused,
+            health=state, health_age_s=age, health_source=source,
+            rate_remaining=rate.remaining, rate_limit=rate.limit, demo=label.demo)
+
+    def _tick(self) -> None:
+        """Once a second: ages ("12s ago", "stale 30s") move on even when no data changes.
+        Only what is on screen repaints, and each repaint renders only visible lines."""
+        from trigger_tui.ui.widgets.header import ConsoleHeader
+        from trigger_tui.ui.widgets.runs_table import RunsTable
+
+        for widget in self.screen.query(ConsoleHeader):
+            widget.refresh()
+        for table in self.screen.query(RunsTable):
+            table.refresh()
+
+    def _on_health(self, changed: frozenset[str]) -> None:
+        self.call_later(self._tick)
+
+    def _on_notices(self, changed: frozenset[str]) -> None:
+        if self.session is None:
+            return
+        for note in list(self.session.store.notices):
+            if note.seq > self._last_notice:
+                self._last_notice = note.seq
+                severity: SeverityLevel = ("error" if note.level == "error" else
+                                           "warning" if note.level == "warning" else
+                                           "information")
+                self.notify(note.message, severity=severity,
+                            timeout=8 if note.level != "info" else 4)
+
+    # ------------------------------------------------------------------ navigation
+    async def action_pane(self, name: str) -> None:
+        if self.session is None:
+            return
+        await self.switch_mode(name)
+
+    async def action_jump(self) -> None:
+        from trigger_tui.ui.screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text:
+                self.call_later(self.jump, text)
+
+        await self.push_screen(PromptScreen(":", suggestions=panes.suggestions(),
+                                            placeholder="runs · failed · run_… · q",
+                                            hint="tab completes · enter go · esc cancel"),
+                               done)
+
+    async def jump(self, text: str) -> None:
+        """Do what a `:` command says (see `panes.parse_jump`)."""
+        target = panes.parse_jump(text)
+        if target.kind == "quit":
+            self.exit(0)
+        elif target.kind == "help":
+            await self.action_help()
+        elif target.kind == "run":
+            self.open_run(target.run_id)
+        elif target.kind == "pane" and target.pane is not None and self.session is not None:
+            await self.switch_mode(target.pane.name)
+        elif target.kind == "statuses" and target.pane is not None and self.session is not None:
+            await self.switch_mode(target.pane.name)
+            from trigger_tui.ui.screens.runs import RunsScreen
+
+            if isinstance(self.screen, RunsScreen):
+                self.screen.set_statuses(target.statuses)
+        else:
+            self.notify(f"Nothing called {text.strip()!r}: try runs, failed, a run id, or ? "
+                        "for help", severity="warning", timeout=4)
+
+    def open_run(self, run_id: str) -> None:
+        """Push the run detail screen (the detail engineer's) on the current pane."""
+        if self.session is None:
+            return
+        try:
+            from trigger_tui.ui.screens.run_detail import RunDetailScreen
+        except ImportError:
+            self.notify("The run detail screen is not available in this build.",
+                        severity="error")
+            return
+        self.push_screen(RunDetailScreen(run_id))
+
+    def open_queue(self, name: str) -> None:
+        """Show the queues pane with the cursor on `name` (`task/<id>` or a custom name)."""
+        if self.session is None:
+            return
+        self.call_later(self._open_queue, name)
+
+    async def _open_queue(self, name: str) -> None:
+        from trigger_tui.ui.screens.queues import QueuesScreen
+
+        await self.switch_mode("queues")
+        screen = self.screen
+        if isinstance(screen, QueuesScreen) and not screen.select_queue(name):
+            self.notify(f"Queue {name} is not in the list (yet)", severity="warning",
+                        timeout=4)
+
+    async def show_runs(self, f: RunFilter) -> None:
+        """The runs pane with filter `f` (from another pane: a queue's runs)."""
+        from trigger_tui.ui.screens.runs import RunsScreen
+
+        await self.switch_mode("runs")
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if isinstance(self.screen, RunsScreen):
+            self.screen.set_filter(f)
+
+    async def action_back(self) -> None:
+        """esc: close the top screen of the pane (never the pane itself)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    async def action_help(self) -> None:
+        from trigger_tui.ui.keymap import scope_of
+        from trigger_tui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        here = [scope_of(type(self.screen)), "Global"]
+        focused = self.screen.focused
+        if focused is not None:
+            here[1:1] = [scope_of(type(node)) for node in focused.ancestors_with_self
+                         if isinstance(node, Screen) is False]
+        await self.push_screen(HelpScreen(dict.fromkeys(here), self.user_keymap))
+
+    # ------------------------------------------------------------------ live updates
+    def action_toggle_pause(self) -> None:
+        """Freeze (or resume) live updates: the table stops moving under the cursor."""
+        if self.session is None:
+            return
+        if self.session.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self.notify("Live updates paused (p resumes)" if self.session.paused
+                    else "Live updates on", timeout=2)
+        self._tick()
+
+    def action_refresh_now(self) -> None:
+        if self.session is not None:
+            self.session.refresh_now()
+
+    async def action_connection(self) -> None:
+        from trigger_tui.ui.screens.connection import ConnectionScreen
+
+        await self.push_screen(ConnectionScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_pause", "refresh_now", "connection", "pane", "jump"):
+            return self.session is not None
+        if action == "quit" and isinstance(self.screen, ModalScreen):
+            return False  # a stray `q` in a dialog or form must not end the session
+        return True
+
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every pane and every key of the current screen, so nothing is only a key away."""
+        if self.session is not None:
+            for pane in panes.PANES:
+                yield SystemCommand(f"Go to {pane.title}", pane.help,
+                                    lambda name=pane.name: self.run_action(f"pane('{name}')"))
+        seen: set[str] = set()
+        for binding_key, active in screen.active_bindings.items():
+            b = active.binding
+            if (not b.description or not b.id or b.id in seen or b.id in _NOT_IN_PALETTE
+                    or b.action.startswith(_MOVES) or active.enabled is False):
+                continue
+            seen.add(b.id)
+            node = active.node
+            yield SystemCommand(b.description,
+                                f"{display_keys(binding_key)}  ·  {b.id}",
+                                lambda n=node, a=b.action: self.call_later(n.run_action, a))
+        yield SystemCommand("Theme", "Change the colors", self.action_change_theme)
+
+    # ------------------------------------------------------------------ background work
+    def follow_bulk(self, bulk_id: str, action: str) -> None:
+        """Follow a bulk action whose dialog was closed, and say how it ended."""
+        self.run_worker(self._follow_bulk(bulk_id, action), group="bulk", exit_on_error=False)
+
+    async def _follow_bulk(self, bulk_id: str, action: str) -> None:
+        if self.session is None:
+            return
+        progress = await self.session.actions.follow_bulk(bulk_id)
+        self.notify(f"Bulk {action} {bulk_id}: {progress.status.lower()}, "
+                    f"{progress.succeeded:,} succeeded, {progress.failed:,} failed",
+                    severity="warning" if progress.failed else "information", timeout=8)

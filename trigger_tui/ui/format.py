@@ -1,0 +1,137 @@
+"""How runs read on screen: status symbols and labels, relative times, durations, money.
+
+Pure functions (no Textual) so the table, the header and the detail screen agree, and so they
+can be tested without an app. Time is always passed in (`now`): the console shows times relative
+to the session clock, which a test freezes, so nothing rendered depends on the wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLook:
+    """A status as the operator sees it: a symbol (reads on monochrome), a short label, and the
+    tone whose theme color paints it (`success`, `error`, `warning`, `running`, `muted`)."""
+
+    symbol: str
+    label: str
+    tone: str
+
+
+# API statuses (current and legacy vocabulary) and TRQL's friendly names, normalised to
+# UPPER_SNAKE. Unknown statuses fall back to `?` with their own name: the API grows.
+_LOOKS: dict[str, StatusLook] = {
+    "QUEUED": StatusLook("◌", "Queued", "muted"),
+    "PENDING": StatusLook("◌", "Queued", "muted"),
+    "DELAYED": StatusLook("◷", "Delayed", "muted"),
+    "PENDING_VERSION": StatusLook("◇", "No deploy", "warning"),
+    "WAITING_FOR_DEPLOY": StatusLook("◇", "No deploy", "warning"),
+    "DEQUEUED": StatusLook("○", "Dequeued", "running"),
+    "EXECUTING": StatusLook("●", "Running", "running"),
+    "REATTEMPTING": StatusLook("↻", "Retrying", "warning"),
+    "WAITING": StatusLook("⏸", "Waiting", "muted"),
+    "FROZEN": StatusLook("⏸", "Waiting", "muted"),
+    "PAUSED": StatusLook("⏸", "Paused", "warning"),
+    "COMPLETED": StatusLook("✓", "Completed", "success"),
+    "CANCELED": StatusLook("⊘", "Canceled", "muted"),
+    "FAILED": StatusLook("✗", "Failed", "error"),
+    "INTERRUPTED": StatusLook("✗", "Interrupt", "error"),
+    "CRASHED": StatusLook("⊗", "Crashed", "error"),
+    "SYSTEM_FAILURE": StatusLook("⊠", "Sys fail", "error"),
+    "EXPIRED": StatusLook("⊖", "Expired", "muted"),
+    "TIMED_OUT": StatusLook("⧗", "Timed out", "error"),
+}
+_ALIASES = {"DEQUEUED": "DEQUEUED", "EXECUTING": "EXECUTING", "RUNNING": "EXECUTING",
+            "COMPLETED_SUCCESSFULLY": "COMPLETED", "COMPLETED_WITH_ERRORS": "FAILED",
+            "WAITING_TO_RESUME": "WAITING", "RETRYING_AFTER_FAILURE": "REATTEMPTING"}
+
+# Display order when sorting by status: what needs attention first.
+STATUS_RANK: dict[str, int] = {name: rank for rank, name in enumerate((
+    "CRASHED", "SYSTEM_FAILURE", "FAILED", "INTERRUPTED", "TIMED_OUT", "REATTEMPTING",
+    "EXECUTING", "DEQUEUED", "WAITING", "FROZEN", "PAUSED", "PENDING_VERSION",
+    "WAITING_FOR_DEPLOY", "QUEUED", "PENDING", "DELAYED", "EXPIRED", "CANCELED", "COMPLETED"))}
+
+TONES = ("success", "error", "warning", "running", "muted")
+
+
+def normalise_status(status: str) -> str:
+    """`Timed out`, `timed_out` and `TIMED_OUT` are one status."""
+    key = status.strip().upper().replace(" ", "_")
+    return _ALIASES.get(key, key)
+
+
+def status_look(status: str) -> StatusLook:
+    key = normalise_status(status)
+    look = _LOOKS.get(key)
+    if look is None:
+        return StatusLook("?", status.strip().title()[:9] or "?", "muted")
+    return look
+
+
+def status_rank(status: str) -> int:
+    return STATUS_RANK.get(normalise_status(status), len(STATUS_RANK))
+
+
+def ago(then: float | None, now: float) -> str:
+    """`12s ago`, `5m ago`, `3h ago`, `2d ago`; a time ahead of `now` reads `in 5m`."""
+    if then is None:
+        return "—"
+    delta = now - then
+    text = span(abs(delta))
+    return f"in {text}" if delta < -1 else f"{text} ago"
+
+
+def span(seconds: float) -> str:
+    """The coarsest single unit that still says something: `45s`, `12m`, `5h`, `3d`."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h"
+    return f"{s // 86400}d"
+
+
+def duration(ms: float | None) -> str:
+    """`850ms`, `12.3s`, `4m05s`, `2h13m`: precise where it matters, short where it does not."""
+    if ms is None or ms < 0:
+        return "—"
+    if ms < 1000:
+        return f"{int(ms)}ms"
+    s = ms / 1000
+    if s < 60:
+        return f"{s:.1f}s"
+    m, sec = divmod(int(s), 60)
+    if m < 60:
+        return f"{m}m{sec:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def money(usd: float) -> str:
+    """Run costs are fractions of a cent: enough decimals to tell runs apart."""
+    if usd <= 0:
+        return "—"
+    if usd < 0.01:
+        return "$" + f"{usd:.5f}".rstrip("0")
+    return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
+
+
+def absolute(ts: float | None) -> str:
+    """The instant in the user's local zone (the absolute time shown on demand)."""
+    if ts is None:
+        return "—"
+    return datetime.fromtimestamp(ts, tz=UTC).astimezone().strftime("%m-%d %H:%M:%S")
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` cells with an ellipsis when it does not fit."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + "…" if width > 1 else "…"

@@ -1,0 +1,133 @@
+"""From command-line options to a running console: the one factory the CLI and the tests share.
+
+`build_app(options)` resolves the connection exactly as the headless commands do (flags >
+environment variables > profile > defaults, `trigger_tui.config`) and returns a `TriggerApp`:
+over the in-process emulator for `--demo`, over the API with the resolved key otherwise, and on
+the welcome screen when no key can be found. `run_console(options)` runs it and returns the exit
+code; a broken config file or an unknown profile or environment is one line on stderr and exit
+code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trigger_tui import config
+from trigger_tui.api.client import ClientOptions, TriggerClient
+from trigger_tui.config import ConfigError, Flags, Resolved
+from trigger_tui.state.session import Session
+from trigger_tui.ui.app import ConnectionLabel, Connector, TriggerApp, WelcomeInfo
+
+DEMO_SPEED = 5.0  # simulated seconds per real second: a demo that visibly moves
+DEMO_SEED = 7
+USAGE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOptions:
+    """What `trigger-tui [--demo] [--profile P] [--env E] [--read-only] …` asks for."""
+
+    demo: bool = False
+    profile: str | None = None
+    env: str | None = None
+    read_only: bool = False
+    api_url: str | None = None
+    branch: str | None = None
+    project_ref: str | None = None
+    demo_speed: float = DEMO_SPEED
+    demo_seed: int = DEMO_SEED
+    columns: Sequence[str] | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: Any) -> LaunchOptions:
+        """From an argparse namespace with any of the fields above (missing ones default)."""
+        names = [f for f in cls.__dataclass_fields__ if hasattr(args, f)]
+        values = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+        return cls(**values)
+
+    def flags(self) -> Flags:
+        return Flags(profile=self.profile, env=self.env, api_url=self.api_url,
+                     read_only=self.read_only, branch=self.branch,
+                     project_ref=self.project_ref)
+
+
+def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = None,
+              config_file: Path | None = None) -> TriggerApp:
+    """The console for `options` (raises ConfigError / ValueError for unusable settings)."""
+    env = os.environ if environ is None else environ
+    path = config_file or config.config_path(env)
+    connector = Connector(demo=lambda: demo_session(options),
+                          profile=lambda name: profile_session(options, name, env, path))
+    if options.demo:
+        session, label = demo_session(options)
+        return TriggerApp(session, read_only=options.read_only, label=label,
+                          columns=options.columns, keymap=options.keymap, connector=connector)
+    loaded = config.load(path)
+    resolved = config.resolve(loaded.settings, options.flags(), env)
+    if not resolved.key.value:
+        welcome = WelcomeInfo(config_path=str(path), notes=tuple(loaded.warnings)
+                              + resolved.notes, profiles=tuple(loaded.settings.profiles))
+        return TriggerApp(None, read_only=options.read_only, welcome=welcome,
+                          connector=connector, keymap=options.keymap)
+    session, label = connect(resolved)
+    return TriggerApp(session, read_only=resolved.read_only.value, label=label,
+                      theme=resolved.theme.value, columns=options.columns,
+                      keymap=options.keymap, connector=connector)
+
+
+def demo_session(options: LaunchOptions) -> tuple[Session, ConnectionLabel]:
+    """A session on the built-in emulator (its production environment), lively speed."""
+    if options.env and config.normalise_environment(options.env) != "prod":
+        raise ValueError("the demo console shows the demo project's prod environment: "
+                         "drop --env (the demo-server command serves dev and stg too)")
+    session = Session.for_demo(speed=options.demo_speed, seed=options.demo_seed,
+                               read_only=options.read_only)
+    return session, demo_label(session)
+
+
+def demo_label(session: Session) -> ConnectionLabel:
+    return ConnectionLabel(profile=None, project=session.project_ref,
+                           environment=session.environment or "prod", demo=True)
+
+
+def connect(resolved: Resolved) -> tuple[Session, ConnectionLabel]:
+    """A session over the API with a resolved key (the caller checked there is one)."""
+    key = resolved.key.value
+    assert key is not None
+    client = TriggerClient(ClientOptions(
+        base_url=resolved.api_url.value, key=key, project_ref=resolved.project_ref.value,
+        branch=resolved.branch.value, read_only=resolved.read_only.value))
+    session = Session.connect(client, intervals=resolved.poll.value)
+    label = ConnectionLabel(profile=resolved.profile.value, project=resolved.project_ref.value,
+                            environment=resolved.environment.value,
+                            branch=resolved.branch.value)
+    return session, label
+
+
+def profile_session(options: LaunchOptions, name: str, environ: Mapping[str, str],
+                    path: Path) -> tuple[Session, ConnectionLabel]:
+    """Connect with a profile just saved from the welcome screen."""
+    loaded = config.load(path)
+    flags = Flags(profile=name, env=options.env, read_only=options.read_only)
+    resolved = config.resolve(loaded.settings, flags, environ)
+    if not resolved.key.value:
+        notes = "; ".join(resolved.notes) or "the profile has no key"
+        raise ConfigError(f"profile {name!r} was saved but has no usable key: {notes}")
+    return connect(resolved)
+
+
+def run_console(options: LaunchOptions) -> int:
+    """Run the console in this terminal; the process exit code."""
+    try:
+        app = build_app(options)
+    except (ConfigError, ValueError) as exc:
+        print(f"trigger-tui: {exc}", file=sys.stderr)
+        return USAGE
+    code = app.run()
+    return int(code or 0) if app.return_code is None else int(app.return_code)

@@ -1,0 +1,103 @@
+"""The panes the console can jump to, and what `:` understands.
+
+A pane is a Textual mode with its own screen stack (the runs pane keeps its run detail screens
+under it while another pane is shown). Number keys and `:name` both come from this table, so a
+new pane is one entry here. `:` also takes k9s-style shortcuts: a run id opens that run,
+`:failed` jumps to the runs pane filtered on failures, `:q` quits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True, slots=True)
+class Pane:
+    name: str
+    title: str
+    aliases: tuple[str, ...]
+    key: str  # the number key that shows it
+    factory: Callable[[], Screen[None]]
+    help: str
+
+
+def _runs() -> Screen[None]:
+    from trigger_tui.ui.screens.runs import RunsScreen
+
+    return RunsScreen()
+
+
+def _queues() -> Screen[None]:
+    from trigger_tui.ui.screens.queues import QueuesScreen
+
+    return QueuesScreen()
+
+
+PANES: tuple[Pane, ...] = (
+    Pane("runs", "Runs", ("r", "run", "runs", "rn"), "1", _runs,
+         "live runs: filter, sort, open, select, cancel, replay"),
+    Pane("queues", "Queues", ("queue", "qu", "qs"), "2", _queues,
+         "queues: waiting and running runs, limits, pause and resume"),
+)
+
+# `:failed` and friends: the runs pane with a status filter (names as RunFilter statuses).
+STATUS_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "failed": ("FAILED", "CRASHED", "SYSTEM_FAILURE", "TIMED_OUT", "INTERRUPTED"),
+    "running": ("EXECUTING", "DEQUEUED", "REATTEMPTING"),
+    "queued": ("QUEUED", "DELAYED", "PENDING_VERSION"),
+    "waiting": ("WAITING",),
+    "completed": ("COMPLETED",),
+    "canceled": ("CANCELED",),
+}
+QUIT_WORDS = frozenset({"q", "q!", "quit", "exit"})
+HELP_WORDS = frozenset({"?", "h", "help"})
+
+
+def pane_named(word: str) -> Pane | None:
+    w = word.strip().lower()
+    for pane in PANES:
+        if w == pane.name or w in pane.aliases or w == pane.key:
+            return pane
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    """What a `:` command asks for (exactly one of the fields is meaningful, by `kind`)."""
+
+    kind: str  # "pane" | "run" | "statuses" | "quit" | "help" | "unknown"
+    pane: Pane | None = None
+    run_id: str = ""
+    statuses: tuple[str, ...] = ()
+    text: str = ""
+
+
+def parse_jump(text: str) -> Jump:
+    """`runs`, `1`, `run run_abc`, `run_abc`, `failed`, `q` → what to do."""
+    words = text.strip().removeprefix(":").split()
+    if not words:
+        return Jump("unknown", text=text)
+    head = words[0].lower()
+    if head in QUIT_WORDS:
+        return Jump("quit")
+    if head in HELP_WORDS:
+        return Jump("help")
+    if words[0].startswith("run_"):
+        return Jump("run", run_id=words[0])
+    if head in ("run", "r") and len(words) > 1:
+        return Jump("run", run_id=words[1])
+    if head in STATUS_SHORTCUTS:
+        return Jump("statuses", pane=pane_named("runs"), statuses=STATUS_SHORTCUTS[head])
+    pane = pane_named(head)
+    if pane is not None:
+        return Jump("pane", pane=pane)
+    return Jump("unknown", text=text)
+
+
+def suggestions() -> list[str]:
+    """Words `:` completes, for the prompt's suggester."""
+    words = [p.name for p in PANES] + list(STATUS_SHORTCUTS) + ["run ", "quit", "help"]
+    return sorted(set(words))

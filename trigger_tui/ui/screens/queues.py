@@ -1,0 +1,198 @@
+"""The queues pane: who is waiting on what, and the switch to pause a queue.
+
+Queues are few (one per task plus custom ones), so a stock DataTable serves, diff-updated by
+queue id from the Store's `queues` notifications. Saturated queues (running at their limit)
+and paused ones are marked with a symbol and a color. `enter` shows the queue's runs in the runs
+pane; `P` pauses or resumes it after a confirmation naming the queue and the environment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from trigger_tui.state.filters import RunFilter
+from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from trigger_tui.ui.app import TriggerApp
+
+COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("running", "RUNNING"), ("limit", "LIMIT"),
+           ("queued", "QUEUED"), ("type", "TYPE"))
+
+
+def runs_name(queue: Any) -> str:
+    """The queue as the runs table spells it: `task/<task id>` for a task's own queue."""
+    return RunFilter.queue_filter(queue.name, queue.type)
+
+
+def limit_of(queue: Any) -> int | None:
+    if queue.concurrency is not None and queue.concurrency.current is not None:
+        return int(queue.concurrency.current)
+    return int(queue.concurrency_limit) if queue.concurrency_limit is not None else None
+
+
+def state_of(queue: Any) -> Text:
+    limit = limit_of(queue)
+    if queue.paused:
+        return Text("⏸ paused", style="bold")
+    if limit is not None and queue.running >= limit and queue.queued:
+        return Text("● full")
+    if queue.queued:
+        return Text("◌ waiting")
+    return Text("✓ ok")
+
+
+class QueuesScreen(Screen[None]):
+    HELP_SCOPE = "Queues"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "show_runs", "Runs in queue", id="queues.runs"),
+        Binding("P", "toggle_pause", "Pause/resume", id="queues.pause"),
+        Binding("j", "cursor('down')", "Down", show=False, id="queues.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="queues.up"),
+    ]
+
+    DEFAULT_CSS = """
+    QueuesScreen DataTable { height: 1fr; }
+    QueuesScreen #queues-status { height: 1; color: $text-muted; background: $boost;
+                                  padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        app = self.trigger_app
+        yield ConsoleHeader(app.header_info)
+        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        yield table
+        yield Static(id="queues-status")
+        yield Footer()
+
+    @property
+    def trigger_app(self) -> TriggerApp:
+        return cast("TriggerApp", self.app)
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one(DataTable)
+
+    def on_mount(self) -> None:
+        session = self.trigger_app.session
+        assert session is not None
+        self._unsubscribe = session.store.subscribe("queues", self._on_queues)
+        self.sync(frozenset(session.store.collection("queues").items))
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def _on_queues(self, changed: frozenset[str]) -> None:
+        self.call_later(self.sync, changed)
+
+    def sync(self, changed: frozenset[str]) -> None:
+        """Diff-update by queue id: changed cells, new rows, gone rows; busiest first."""
+        session = self.trigger_app.session
+        assert session is not None
+        queues = session.store.collection("queues").items
+        table = self.table
+        with self.app.batch_update():
+            for qid in changed:
+                queue = queues.get(qid)
+                present = qid in table.rows
+                if queue is None:
+                    if present:
+                        table.remove_row(qid)
+                    continue
+                cells = self._cells(queue)
+                if not present:
+                    table.add_row(*cells, key=qid)
+                    continue
+                for (key, _), value in zip(COLUMNS, cells, strict=True):
+                    table.update_cell(qid, key, value)
+            if changed:
+                table.sort("queued", "running", "name",
+                           key=lambda v: (-_num(v[0]), -_num(v[1]), str(v[2])))
+        paused = sum(1 for q in queues.values() if q.paused)
+        waiting = sum(q.queued for q in queues.values())
+        self.query_one("#queues-status", Static).update(Text(
+            f"{len(queues)} queues · {waiting:,} runs waiting · {paused} paused"))
+
+    @staticmethod
+    def _cells(queue: Any) -> tuple[Any, ...]:
+        limit = limit_of(queue)
+        return (state_of(queue), runs_name(queue), str(queue.running),
+                "—" if limit is None else str(limit), str(queue.queued), queue.type)
+
+    def select_queue(self, name: str) -> bool:
+        """Put the cursor on the queue named `name` (either spelling)."""
+        session = self.trigger_app.session
+        assert session is not None
+        for qid, queue in session.store.collection("queues").items.items():
+            if name in (queue.name, runs_name(queue)) and qid in self.table.rows:
+                self.table.move_cursor(row=self.table.get_row_index(qid))
+                return True
+        return False
+
+    def _current(self) -> Any:
+        session = self.trigger_app.session
+        if session is None or not self.table.row_count:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        return session.store.collection("queues").get(key or "")
+
+    def action_cursor(self, direction: str) -> None:
+        if direction == "down":
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        await self.action_show_runs()
+
+    async def action_show_runs(self) -> None:
+        queue = self._current()
+        if queue is None:
+            return
+        await self.trigger_app.show_runs(RunFilter(queue=runs_name(queue)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_pause" and self.trigger_app.read_only:
+            return None
+        return True
+
+    @work(exclusive=True, group="queue-action")
+    async def action_toggle_pause(self) -> None:
+        queue = self._current()
+        session = self.trigger_app.session
+        if queue is None or session is None:
+            return
+        verb = "Resume" if queue.paused else "Pause"
+        env = self.trigger_app.label.environment.upper()
+        body = (f"{verb} queue {runs_name(queue)} in {env}?\n\n"
+                + ("Its waiting runs start again, up to its concurrency limit."
+                   if queue.paused else
+                   f"No new run starts from it ({queue.queued:,} waiting, {queue.running:,} "
+                   "running now; running ones finish)."))
+        if not await self.app.push_screen_wait(ConfirmScreen(
+                f"{verb} a queue in {env}", body, danger=not queue.paused,
+                confirm_label=verb)):
+            return
+        call = session.actions.resume_queue if queue.paused else session.actions.pause_queue
+        result = await call(queue.id)
+        self.notify(result.message, severity="information" if result.ok else "error")
+
+
+def _num(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
