@@ -136,6 +136,9 @@ class Settings(_Strict):
 
     default_profile: str | None = None
     profiles: dict[str, Profile] = Field(default_factory=dict)
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Remapped keys by binding id, e.g. `"run.cancel" = "x"` (several keys: `"x,ctrl+x"`).
+    The ids are listed in docs/keymap.md and in the help overlay."""
 
     @model_validator(mode="after")
     def _default_exists(self) -> Settings:

@@ -142,3 +142,17 @@ async def test_welcome_q_quits() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_keys_are_remapped_by_id_from_the_config_file(tmp_path: Path) -> None:
+    from trigger_tui.ui.screens.help import HelpScreen
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"app.help" = "h"\n')
+    app = build_app(LaunchOptions(demo=True), environ={}, config_file=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+    await close(app)

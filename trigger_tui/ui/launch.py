@@ -64,21 +64,22 @@ def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = Non
     path = config_file or config.config_path(env)
     connector = Connector(demo=lambda: demo_session(options),
                           profile=lambda name: profile_session(options, name, env, path))
+    loaded = config.load(path)
+    keymap = {**loaded.settings.keymap, **options.keymap}
     if options.demo:
         session, label = demo_session(options)
         return TriggerApp(session, read_only=options.read_only, label=label,
-                          columns=options.columns, keymap=options.keymap, connector=connector)
-    loaded = config.load(path)
+                          columns=options.columns, keymap=keymap, connector=connector)
     resolved = config.resolve(loaded.settings, options.flags(), env)
     if not resolved.key.value:
         welcome = WelcomeInfo(config_path=str(path), notes=tuple(loaded.warnings)
                               + resolved.notes, profiles=tuple(loaded.settings.profiles))
         return TriggerApp(None, read_only=options.read_only, welcome=welcome,
-                          connector=connector, keymap=options.keymap)
+                          connector=connector, keymap=keymap)
     session, label = connect(resolved)
     return TriggerApp(session, read_only=resolved.read_only.value, label=label,
                       theme=resolved.theme.value, columns=options.columns,
-                      keymap=options.keymap, connector=connector)
+                      keymap=keymap, connector=connector)
 
 
 def demo_session(options: LaunchOptions) -> tuple[Session, ConnectionLabel]:
