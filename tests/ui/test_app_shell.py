@@ -383,3 +383,18 @@ async def test_q_in_a_dialog_does_not_quit() -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, RunsScreen)
+
+
+async def test_toasts_never_read_run_data_as_markup() -> None:
+    from trigger_tui.ui.launch import LaunchOptions, build_app
+
+    app = build_app(LaunchOptions(demo=True), environ={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.notify("task [bold]x[/bold] failed [link=http://evil]here[/link]")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert "task [bold]x[/bold] failed [link=http://evil]here[/link]" in shown
+        assert all(n.markup is False for n in app._notifications)
+    if app.session is not None:
+        await app.session.client.aclose()

@@ -199,6 +199,12 @@ class TriggerApp(App[int]):
     def _on_health(self, changed: frozenset[str]) -> None:
         self.call_later(self._tick)
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast is plain text: messages carry run data and server words, and a task
+        name like `[bold]x` must show as typed, never be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def _on_notices(self, changed: frozenset[str]) -> None:
         if self.session is None:
             return
