@@ -137,3 +137,25 @@ async def test_the_default_demo_runs_on_a_sped_up_real_clock() -> None:
     assert getattr(clock, "speed", None) == 5.0
     assert session.clock == clock.now  # relative times follow the world's clock
     await session.stop()
+
+
+async def test_ensure_poller_adds_a_resource_poller_once_and_starts_it() -> None:
+    from trigger_tui.state.pollers import QueuesPoller
+    from trigger_tui.state.session import Session
+
+    session = Session.for_demo(clock=FakeClock())
+    made: list[QueuesPoller] = []
+
+    def make(client: object, store: object, **options: object) -> QueuesPoller:
+        poller = QueuesPoller(client, store, interval_s=5.0, name="extra",  # type: ignore[arg-type]
+                              **options)
+        made.append(poller)
+        return poller
+
+    session.start()
+    first = session.ensure_poller("extra", make)
+    second = session.ensure_poller("extra", make)
+    assert first is second and len(made) == 1
+    assert session.pollers["extra"] is first
+    assert "extra" in {t.get_name().removeprefix("poller:") for t in session._tasks.values()}
+    await session.stop()

@@ -130,6 +130,24 @@ class Session:
     def set_filter(self, f: RunFilter) -> None:
         self.runs.set_filter(f)
 
+    # ------------------------------------------------------------------ more resources
+    def ensure_poller(self, name: str, make: Callable[..., Poller]) -> Poller:
+        """The session's poller called `name`, created once with
+        `make(client, store, **options)` and started when the session runs. Panes for other
+        resources (schedules, tokens, …) add theirs this way when first shown."""
+        poller = self.pollers.get(name)
+        if poller is None:
+            poller = make(self.client, self.store, **self._poller_options)
+            if poller.name != name:
+                raise ValueError(f"ensure_poller({name!r}) made a poller named {poller.name!r}")
+            self.pollers[name] = poller
+            if self._paused:
+                poller.pause()
+                poller.refresh_now()
+            if self._started:
+                self._spawn(poller)
+        return poller
+
     # ------------------------------------------------------------------ one run
     def watch_run(self, run_id: str, *, start: bool = True) -> DetailPoller:
         """The detail poller of one run (created once). With `start`, it runs as a session
