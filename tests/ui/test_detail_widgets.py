@@ -7,7 +7,8 @@ from typing import Any
 from textual.app import App, ComposeResult
 
 from trigger_tui.api.models.runs import Trace
-from trigger_tui.ui.widgets.json_view import CHUNK, JsonView, printable, summary
+from trigger_tui.ui.format import printable
+from trigger_tui.ui.widgets.json_view import CHUNK, JsonView, summary
 from trigger_tui.ui.widgets.waterfall import Waterfall
 
 

@@ -334,3 +334,11 @@ async def test_pending_action_shows_on_the_row() -> None:
         store.patch_run("run_000000", status="CANCELED", pending="cancel")
         await pilot.pause()
         assert "⊘ Canceling…" in lines(app.query_one(RunsTable), 2)[1]
+
+
+def test_cells_never_carry_control_codes_to_the_terminal() -> None:
+    from trigger_tui.ui.widgets.runs_table import _fit
+
+    cell = _fit("evil\x1b[2J\x07task", 30, False)
+    assert "\x1b" not in cell and "\x07" not in cell
+    assert cell.startswith("evil\\x1b[2J\\x07task")

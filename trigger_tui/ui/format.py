@@ -135,3 +135,17 @@ def clip(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: width - 1] + "…" if width > 1 else "…"
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+            if c not in (0x09, 0x0A)}
+_CONTROL_AND_LAYOUT = {**_CONTROL, 0x09: "\\t", 0x0A: "\\n"}
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` with every control character made visible, so that run data (error messages,
+    log lines, JSON strings) can never move the cursor, change colors or set the clipboard.
+    Tabs become spaces and, unless `multiline`, newlines become `\\n`."""
+    if multiline:
+        return text.translate(_CONTROL).replace("\t", "    ")
+    return text.translate(_CONTROL_AND_LAYOUT)

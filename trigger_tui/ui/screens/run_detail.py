@@ -53,7 +53,8 @@ from trigger_tui.state.pollers import DetailPoller
 from trigger_tui.state.session import Session
 from trigger_tui.state.store import Store
 from trigger_tui.ui import format as fmt
-from trigger_tui.ui.widgets.json_view import JsonView, printable
+from trigger_tui.ui.format import printable
+from trigger_tui.ui.widgets.json_view import JsonView
 from trigger_tui.ui.widgets.waterfall import Waterfall, is_log, span_mark, walk
 
 # Actions that change something on the server; everything else on this screen only reads.

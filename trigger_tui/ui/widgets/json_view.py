@@ -21,24 +21,12 @@ from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
+from trigger_tui.ui.format import printable
+
 CHUNK = 200
 MAX_STRING = 160
 
 # C0 controls (except newline and tab), DEL and C1 controls: shown as visible escapes.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))
-            if c not in (0x09, 0x0A)}
-_CONTROL_AND_LAYOUT = {**_CONTROL, 0x09: "\\t", 0x0A: "\\n"}
-
-
-def printable(text: str, *, multiline: bool = False) -> str:
-    """`text` with every control character made visible, so that run data (error messages,
-    log lines, JSON strings) can never move the cursor, change colors or set the clipboard.
-    Tabs become spaces and, unless `multiline`, newlines become `\\n`."""
-    if multiline:
-        return text.translate(_CONTROL).replace("\t", "    ")
-    return text.translate(_CONTROL_AND_LAYOUT)
-
-
 @dataclass(slots=True)
 class JsonNode:
     """What a tree node stands for: one member of a JSON value, or a "more" marker.

@@ -27,6 +27,7 @@ from textual.strip import Strip
 
 from trigger_tui.state.store import RunRow, Store
 from trigger_tui.ui import format as fmt
+from trigger_tui.ui.format import printable
 from trigger_tui.ui.widgets.run_index import SORT_VALUES, RunIndex
 
 
@@ -555,6 +556,7 @@ def _failed(row: RunRow) -> bool:
 
 
 def _fit(text: str, width: int, right: bool) -> str:
+    text = printable(text)  # run data (task names, tags, errors) never reaches the terminal raw
     if cell_len(text) > width:
         text = set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     pad = width - cell_len(text)
