@@ -53,15 +53,15 @@ class _Strict(BaseModel):
 class PollIntervals(_Strict):
     """How often the console refreshes each view, in seconds.
 
-    The floor of half a second protects the environment's API rate limit (shared with the
-    application's own SDK calls) from a typo such as `0.01`.
+    The floor of one second protects the environment's API rate limit (shared with the
+    application's own SDK calls) from a typo such as `0.01`; the pollers enforce it too.
     """
 
-    runs_s: float = Field(default=3.0, ge=0.5,
-                          description="runs list (the dashboard polls every 3 s)")
-    run_detail_s: float = Field(default=2.0, ge=0.5, description="an open run, its trace and logs")
-    queues_s: float = Field(default=5.0, ge=0.5, description="queues and concurrency")
-    background_s: float = Field(default=30.0, ge=0.5,
+    runs_s: float = Field(default=2.0, ge=1.0,
+                          description="runs list (one incremental TRQL query per poll)")
+    run_detail_s: float = Field(default=2.0, ge=1.0, description="an open run, its trace and logs")
+    queues_s: float = Field(default=5.0, ge=1.0, description="queues and concurrency")
+    background_s: float = Field(default=30.0, ge=1.0,
                                 description="schedules, deployments, tokens, env vars")
 
 

@@ -113,7 +113,10 @@ async def test_detail_of_an_unknown_run_is_a_health_error(quiet: StateHarness) -
 
 
 def test_connect_uses_the_configured_intervals_with_a_floor(quiet: StateHarness) -> None:
-    session = Session.connect(quiet.client, intervals=PollIntervals(runs_s=0.5, queues_s=7.0),
+    # model_construct skips the config's own floor, to show the pollers enforce theirs too.
+    intervals = PollIntervals.model_construct(runs_s=0.5, queues_s=7.0, run_detail_s=2.0,
+                                              background_s=30.0)
+    session = Session.connect(quiet.client, intervals=intervals,
                               filter=RunFilter(tasks=frozenset({"send-email"})))
     assert isinstance(session.runs, RunsPoller)
     assert session.runs.interval_s == MIN_INTERVAL_S
