@@ -11,7 +11,8 @@ import pytest
 
 from trigger_tui.commands.context import UsageError
 from trigger_tui.commands.inputs import duration_ms, key_values, parse_dotenv, split_list
-from trigger_tui.commands.output import Column, Output, duration, relative, render_csv
+from trigger_tui.commands.output import Column, Output, relative, render_csv
+from trigger_tui.humanize import duration
 
 
 def test_split_list() -> None:
@@ -60,7 +61,7 @@ def test_relative_times_and_durations() -> None:
     assert relative(now - timedelta(days=3), now) == "3d ago"
     assert relative(None, now) == "-"
     assert [duration(x) for x in (None, 12, 3400, 302_000, 7_500_000)] == \
-        ["-", "12 ms", "3.4 s", "5m 02s", "2h 05m"]
+        ["—", "12ms", "3.4s", "5m02s", "2h05m"]
 
 
 def _column(key: str) -> Column:

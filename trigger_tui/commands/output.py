@@ -72,22 +72,6 @@ def relative(when: datetime | None, now: datetime) -> str:
     return f"in {text}" if delta > 0 else f"{text} ago"
 
 
-def duration(ms: float | None) -> str:
-    """12 ms, 3.4 s, 5m 02s, 2h 05m."""
-    if ms is None:
-        return "-"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    s = ms / 1000
-    if s < 60:
-        return f"{s:.1f} s"
-    minutes, seconds = divmod(int(s), 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
-
-
 def _cell(value: Any, now: datetime) -> str:
     if value is None or value == "":
         return "-"

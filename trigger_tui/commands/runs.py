@@ -10,7 +10,8 @@ from trigger_tui.api.client import NO_RETRY
 from trigger_tui.api.models.runs import Run
 from trigger_tui.commands.context import Context, UsageError, command, group
 from trigger_tui.commands.inputs import read_json, split_list
-from trigger_tui.commands.output import Column, col, duration
+from trigger_tui.commands.output import Column, col
+from trigger_tui.humanize import duration
 
 LIST_COLUMNS = (
     col("ID", "id"), col("STATUS", "status"), col("TASK", "task_identifier", 32),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from trigger_tui.humanize import duration as duration
+
 
 @dataclass(frozen=True, slots=True)
 class StatusLook:
@@ -94,22 +96,6 @@ def span(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
-
-
-def duration(ms: float | None) -> str:
-    """`850ms`, `12.3s`, `4m05s`, `2h13m`: precise where it matters, short where it does not."""
-    if ms is None or ms < 0:
-        return "—"
-    if ms < 1000:
-        return f"{int(ms)}ms"
-    s = ms / 1000
-    if s < 60:
-        return f"{s:.1f}s"
-    m, sec = divmod(int(s), 60)
-    if m < 60:
-        return f"{m}m{sec:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
 
 
 def money(usd: float) -> str:
