@@ -398,3 +398,27 @@ async def test_toasts_never_read_run_data_as_markup() -> None:
         assert all(n.markup is False for n in app._notifications)
     if app.session is not None:
         await app.session.client.aclose()
+
+
+async def test_n_opens_the_trigger_dialog_and_new_panes_are_reachable() -> None:
+    from trigger_tui.ui.launch import LaunchOptions, build_app
+    from trigger_tui.ui.screens.errors import ErrorsScreen
+    from trigger_tui.ui.screens.health import HealthScreen
+    from trigger_tui.ui.screens.trigger import TriggerScreen
+
+    app = build_app(LaunchOptions(demo=True), environ={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        assert isinstance(app.screen, TriggerScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("6")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorsScreen)
+        await pilot.press("9")
+        await pilot.pause()
+        assert isinstance(app.screen, HealthScreen)
+    if app.session is not None:
+        await app.session.client.aclose()

@@ -78,6 +78,7 @@ class TriggerApp(App[int]):
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("p", "toggle_pause", "Pause", id="app.pause"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh"),
+        Binding("N", "trigger", "Trigger a task", show=False, id="app.trigger"),
         Binding("exclamation_mark", "connection", "Connection", show=False,
                 id="app.connection"),
         *(Binding(p.key, f"pane('{p.name}')", p.title, show=False, id=f"app.pane.{p.name}")
@@ -328,13 +329,18 @@ class TriggerApp(App[int]):
         if self.session is not None:
             self.session.refresh_now()
 
+    def action_trigger(self) -> None:
+        from trigger_tui.ui.screens.trigger import open_trigger
+
+        open_trigger(self)
+
     async def action_connection(self) -> None:
         from trigger_tui.ui.screens.connection import ConnectionScreen
 
         await self.push_screen(ConnectionScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle_pause", "refresh_now", "connection", "pane", "jump"):
+        if action in ("toggle_pause", "refresh_now", "connection", "pane", "jump", "trigger"):
             return self.session is not None
         if action == "quit" and isinstance(self.screen, ModalScreen):
             return False  # a stray `q` in a dialog or form must not end the session

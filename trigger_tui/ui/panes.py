@@ -36,11 +36,35 @@ def _queues() -> Screen[None]:
     return QueuesScreen()
 
 
+def _errors() -> Screen[None]:
+    from trigger_tui.ui.screens.errors import ErrorsScreen
+
+    return ErrorsScreen()
+
+
+def _batches() -> Screen[None]:
+    from trigger_tui.ui.screens.batches import BatchesScreen
+
+    return BatchesScreen()
+
+
+def _health() -> Screen[None]:
+    from trigger_tui.ui.screens.health import HealthScreen
+
+    return HealthScreen()
+
+
 PANES: tuple[Pane, ...] = (
     Pane("runs", "Runs", ("r", "run", "runs", "rn"), "1", _runs,
          "live runs: filter, sort, open, select, cancel, replay"),
     Pane("queues", "Queues", ("queue", "qu", "qs"), "2", _queues,
          "queues: waiting and running runs, limits, pause and resume"),
+    Pane("errors", "Errors", ("error", "err", "errs"), "6", _errors,
+         "error groups: count, last seen, sample run; resolve, ignore, unresolve"),
+    Pane("batches", "Batches", ("batch", "bt"), "8", _batches,
+         "batches of the runs in view, any batch by id: statuses and runs"),
+    Pane("health", "Health", ("hl", "report"), "9", _health,
+         "is work flowing, your code or the platform, is the data fresh"),
 )
 
 # `:failed` and friends: the runs pane with a status filter (names as RunFilter statuses).
