@@ -36,6 +36,18 @@ def _queues() -> Screen[None]:
     return QueuesScreen()
 
 
+def _tokens() -> Screen[None]:
+    from trigger_tui.ui.screens.tokens import TokensScreen
+
+    return TokensScreen()
+
+
+def _envvars() -> Screen[None]:
+    from trigger_tui.ui.screens.envvars import EnvVarsScreen
+
+    return EnvVarsScreen()
+
+
 def _errors() -> Screen[None]:
     from trigger_tui.ui.screens.errors import ErrorsScreen
 
@@ -59,8 +71,12 @@ PANES: tuple[Pane, ...] = (
          "live runs: filter, sort, open, select, cancel, replay"),
     Pane("queues", "Queues", ("queue", "qu", "qs"), "2", _queues,
          "queues: waiting and running runs, limits, pause and resume"),
+    Pane("tokens", "Waitpoint tokens", ("token", "waitpoint", "waitpoints", "wp", "tok"), "4",
+         _tokens, "waitpoint tokens: status/tag filters, create, complete with JSON, copy URL"),
     Pane("errors", "Errors", ("error", "err", "errs"), "6", _errors,
          "error groups: count, last seen, sample run; resolve, ignore, unresolve"),
+    Pane("envvars", "Env vars", ("env", "envs", "envvar", "vars", "ev"), "7", _envvars,
+         "env vars: masked values, reveal, create/edit/delete, .env import, diff environments"),
     Pane("batches", "Batches", ("batch", "bt"), "8", _batches,
          "batches of the runs in view, any batch by id: statuses and runs"),
     Pane("health", "Health", ("hl", "report"), "9", _health,
