@@ -422,3 +422,23 @@ async def test_n_opens_the_trigger_dialog_and_new_panes_are_reachable() -> None:
         assert isinstance(app.screen, HealthScreen)
     if app.session is not None:
         await app.session.client.aclose()
+
+
+async def test_ctrl_e_opens_the_runs_view_as_a_query() -> None:
+    from trigger_tui.ui.launch import LaunchOptions, build_app
+    from trigger_tui.ui.screens.query import QueryScreen
+
+    app = build_app(LaunchOptions(demo=True), environ={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")  # failed only: the query carries the status filter
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, QueryScreen)
+        from textual.widgets import TextArea
+
+        editor = app.screen.query_one(TextArea)
+        assert "FROM runs" in editor.text and "'Failed'" in editor.text
+    if app.session is not None:
+        await app.session.client.aclose()

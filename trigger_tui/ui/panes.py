@@ -48,6 +48,12 @@ def _envvars() -> Screen[None]:
     return EnvVarsScreen()
 
 
+def _query() -> Screen[None]:
+    from trigger_tui.ui.screens.query import QueryScreen
+
+    return QueryScreen()
+
+
 def _errors() -> Screen[None]:
     from trigger_tui.ui.screens.errors import ErrorsScreen
 
@@ -81,6 +87,8 @@ PANES: tuple[Pane, ...] = (
          "batches of the runs in view, any batch by id: statuses and runs"),
     Pane("health", "Health", ("hl", "report"), "9", _health,
          "is work flowing, your code or the platform, is the data fresh"),
+    Pane("query", "Query", ("query", "trql", "sql"), "0", _query,
+         "TRQL console: queries, history, saved and stock queries, charts, export, dashboards"),
 )
 
 # `:failed` and friends: the runs pane with a status filter (names as RunFilter statuses).

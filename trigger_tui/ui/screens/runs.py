@@ -51,6 +51,7 @@ class RunsScreen(Screen[None]):
         Binding("R", "replay", "Replay", id="runs.replay"),
         Binding("B", "bulk_by_filter", "Bulk on all matching", show=False, id="runs.bulk"),
         Binding("Y", "copy_query", "Copy TRQL", show=False, id="runs.copy_query"),
+        Binding("ctrl+e", "open_query", "Open as query", show=False, id="runs.open_query"),
         Binding("escape", "clear", "Clear", show=False, id="runs.clear"),
     ]
 
@@ -206,6 +207,14 @@ class RunsScreen(Screen[None]):
         console or the dashboard."""
         self.app.copy_to_clipboard(self.poller.query_text)
         self.notify("Copied the view's TRQL", timeout=2)
+
+    async def action_open_query(self) -> None:
+        """The view as TRQL in the query console, loaded but not run, to edit first."""
+        from trigger_tui.ui.screens.query import open_in_console
+
+        f = self.poller.filter
+        await open_in_console(self.trigger_app, self.poller.query_text, period=f.period,
+                              from_=f.from_, to=f.to)
 
     def action_clear(self) -> None:
         """esc: drop the selection first, then the filter (back to all runs, last 24h)."""
