@@ -36,6 +36,18 @@ def _queues() -> Screen[None]:
     return QueuesScreen()
 
 
+def _schedules() -> Screen[None]:
+    from trigger_tui.ui.screens.schedules import SchedulesScreen
+
+    return SchedulesScreen()
+
+
+def _deployments() -> Screen[None]:
+    from trigger_tui.ui.screens.deployments import DeploymentsScreen
+
+    return DeploymentsScreen()
+
+
 def _tokens() -> Screen[None]:
     from trigger_tui.ui.screens.tokens import TokensScreen
 
@@ -77,8 +89,13 @@ PANES: tuple[Pane, ...] = (
          "live runs: filter, sort, open, select, cancel, replay"),
     Pane("queues", "Queues", ("queue", "qu", "qs"), "2", _queues,
          "queues: waiting and running runs, limits, pause and resume"),
+    Pane("schedules", "Schedules", ("schedule", "sc", "cron", "crons"), "3", _schedules,
+         "schedules: cron in words, next runs in their zone and yours; create, edit, activate, "
+         "delete"),
     Pane("tokens", "Waitpoint tokens", ("token", "waitpoint", "waitpoints", "wp", "tok"), "4",
          _tokens, "waitpoint tokens: status/tag filters, create, complete with JSON, copy URL"),
+    Pane("deployments", "Deployments", ("deployment", "deploy", "deploys", "dp"), "5",
+         _deployments, "deployments: versions, the current one, detail; promote or roll back"),
     Pane("errors", "Errors", ("error", "err", "errs"), "6", _errors,
          "error groups: count, last seen, sample run; resolve, ignore, unresolve"),
     Pane("envvars", "Env vars", ("env", "envs", "envvar", "vars", "ev"), "7", _envvars,
