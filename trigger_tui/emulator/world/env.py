@@ -74,6 +74,9 @@ class EnvWorld:
         # Answers to requests carrying x-trigger-request-idempotency-key: (expiry, response).
         self.request_cache: dict[tuple[str, str], tuple[float, Any]] = {}
         self.incident: tuple[str, float, float] | None = None  # (task, until, failure boost)
+        # An upstream outage that a configuration fix ends: every attempt of `task` fails while
+        # env var `name` holds `bad_value` (task, name, bad_value). Scripted by tests and demos.
+        self.outage: tuple[str, str, str] | None = None
         self.pending_version: set[str] = set()
         self.deployments = DeploymentBook(self)
         self.schedules = ScheduleBook(self)
@@ -356,6 +359,10 @@ class EnvWorld:
         boost = 1.0
         if self.incident and spec and self.incident[0] == spec.id and self.now < self.incident[1]:
             boost = self.incident[2]
+        if self.outage and spec and self.outage[0] == spec.id:
+            var = self.envvars.get(self.outage[1])
+            if var is not None and var.value == self.outage[2]:
+                boost = 1e12  # the first failure mode, every attempt
         roll = self.rng.random()
         for i, failure in enumerate(failures):
             roll -= failure.weight * boost
