@@ -47,7 +47,7 @@ async def test_pause_fix_resume_replay_and_the_runs_complete() -> None:
     vars_ = EnvVarActions(session.client, session.store)
     result = await vars_.set("WEBHOOK_PROXY_URL", GOOD)
     assert result.ok, result.message
-    assert env.envvars.get("WEBHOOK_PROXY_URL").value == GOOD  # type: ignore[union-attr]
+    assert env.envvars.get("WEBHOOK_PROXY_URL").value == GOOD
 
     # 3. Resume: the backlog drains and now succeeds.
     assert (await session.actions.resume_queue(queue.id)).ok
