@@ -30,7 +30,7 @@ async def test_number_two_shows_every_queue_busiest_first() -> None:
         queues = h.session.store.collection("queues").items
         assert screen.table.row_count == len(queues) > 0
         running = [int(screen.table.get_row_at(i)[2]) for i in range(screen.table.row_count)]
-        queued = [int(screen.table.get_row_at(i)[4]) for i in range(screen.table.row_count)]
+        queued = [int(screen.table.get_row_at(i)[5]) for i in range(screen.table.row_count)]
         assert sorted(zip(queued, running, strict=True), reverse=True) == list(
             zip(queued, running, strict=True))
         await pilot.press("1")
@@ -99,5 +99,64 @@ async def test_read_only_queue_pause_sends_nothing() -> None:
         assert isinstance(screen, QueuesScreen)
         assert screen.check_action("toggle_pause", ()) is None
         await pilot.press("P", "y")
+        await pilot.pause()
+        assert not h.mutations()
+
+
+async def _queues_pane(pilot: object, app: object) -> QueuesScreen:
+    await pilot.press("2")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, QueuesScreen)
+    return screen
+
+
+async def test_o_overrides_a_limit_after_checking_and_confirming_and_capital_o_resets() -> None:
+    from trigger_tui.ui.screens.prompt import PromptScreen
+
+    h = make_harness()
+    app = make_app(h)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = await _queues_pane(pilot, app)
+        queue = screen._current()
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one("Input").value = "lots"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not h.mutations()  # not a number: nothing sent
+        assert any("not a whole number" in str(n.message) for n in app._notifications)
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "3"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen) and "PROD" in dialog.title_text
+        assert runs_name(queue) in str(dialog.body) and " 3 " in str(dialog.body)
+        await pilot.press("y")
+        await settle(pilot, lambda: bool(h.mutations()))
+        assert h.mutations()[-1].path.endswith("/concurrency/override")
+        await pilot.pause()
+        assert str(screen.table.get_row(queue.id)[3]).startswith("3 (base")
+        await pilot.press("O")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot, lambda: len(h.mutations()) == 2)
+        assert h.mutations()[-1].path.endswith("/concurrency/reset")
+
+
+async def test_read_only_override_sends_nothing() -> None:
+    h = make_harness(read_only=True)
+    app = make_app(h)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = await _queues_pane(pilot, app)
+        assert screen.check_action("override", ()) is None
+        assert screen.check_action("reset_limit", ()) is None
+        await pilot.press("o", "O")
         await pilot.pause()
         assert not h.mutations()

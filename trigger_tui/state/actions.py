@@ -38,6 +38,7 @@ MAX_BULK_IDS = 500  # the API's limit on runIds per bulk action
 BULK_DONE = frozenset({"COMPLETED", "ABORTED", "NOT_STARTED"})
 
 BulkKind = Literal["cancel", "replay"]
+MAX_QUEUE_LIMIT = 100_000  # the API's bound on a concurrency override
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,26 @@ class Actions:
 
     async def resume_queue(self, queue_id: str, *, type: QueueType = "id") -> ActionResult:
         return await self._queue_state(queue_id, False, type)
+
+    async def override_queue(self, queue_id: str, limit: int | None) -> ActionResult:
+        """Override a queue's concurrency limit, or (`None`) go back to its base limit."""
+        what = (f"set the limit of queue {queue_id} to {limit}" if limit is not None
+                else f"reset the limit of queue {queue_id}")
+        if self.read_only:
+            return _read_only(what)
+        if limit is not None and not 0 <= limit <= MAX_QUEUE_LIMIT:
+            return ActionResult(False, f"{what}: the limit must be between 0 and "
+                                       f"{MAX_QUEUE_LIMIT:,}")
+        try:
+            if limit is None:
+                fresh = await self.client.queues.reset(queue_id)
+            else:
+                fresh = await self.client.queues.override(queue_id, limit)
+        except Exception as exc:
+            return _failed(what, exc, repeatable=True)
+        self.store.reconcile("queues", [fresh], now=self.clock())
+        shown = "its base limit" if limit is None else str(limit)
+        return ActionResult(True, f"queue {fresh.name}: concurrency limit now {shown}")
 
     async def _queue_state(self, queue: str, paused: bool, type: QueueType) -> ActionResult:
         verb = "pause" if paused else "resume"

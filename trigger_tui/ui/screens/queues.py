@@ -3,7 +3,8 @@
 Queues are few (one per task plus custom ones), so a stock DataTable serves, diff-updated by
 queue id from the Store's `queues` notifications. Saturated queues (running at their limit)
 and paused ones are marked with a symbol and a color. `enter` shows the queue's runs in the runs
-pane; `P` pauses or resumes it after a confirmation naming the queue and the environment.
+pane; `P` pauses or resumes it, `o` overrides its concurrency limit and `O` resets it, each
+after a confirmation naming the queue and the environment.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
+from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
@@ -25,7 +28,16 @@ if TYPE_CHECKING:
     from trigger_tui.ui.app import TriggerApp
 
 COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("running", "RUNNING"), ("limit", "LIMIT"),
-           ("queued", "QUEUED"), ("type", "TYPE"))
+           ("load", "LOAD"), ("queued", "QUEUED"), ("type", "TYPE"))
+BAR_CELLS = 10
+
+
+def load_bar(running: int, limit: int | None) -> Text:
+    """How full the queue is: a bar of running / limit (no limit: the environment's)."""
+    if not limit:
+        return Text("·" * BAR_CELLS, style="dim")
+    filled = min(BAR_CELLS, round(BAR_CELLS * running / limit))
+    return Text("█" * filled + "·" * (BAR_CELLS - filled))
 
 
 def runs_name(queue: Any) -> str:
@@ -56,6 +68,8 @@ class QueuesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "show_runs", "Runs in queue", id="queues.runs"),
         Binding("P", "toggle_pause", "Pause/resume", id="queues.pause"),
+        Binding("o", "override", "Override limit", id="queues.override"),
+        Binding("O", "reset_limit", "Reset limit", show=False, id="queues.reset"),
         Binding("j", "cursor('down')", "Down", show=False, id="queues.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="queues.up"),
     ]
@@ -128,8 +142,12 @@ class QueuesScreen(Screen[None]):
     @staticmethod
     def _cells(queue: Any) -> tuple[Any, ...]:
         limit = limit_of(queue)
-        return (state_of(queue), runs_name(queue), str(queue.running),
-                "—" if limit is None else str(limit), str(queue.queued), queue.type)
+        shown = "—" if limit is None else str(limit)
+        c = queue.concurrency
+        if c is not None and c.override is not None:
+            shown += f" (base {'—' if c.base is None else c.base})"
+        return (state_of(queue), runs_name(queue), str(queue.running), shown,
+                load_bar(queue.running, limit), str(queue.queued), queue.type)
 
     def select_queue(self, name: str) -> bool:
         """Put the cursor on the queue named `name` (either spelling)."""
@@ -165,9 +183,61 @@ class QueuesScreen(Screen[None]):
         await self.trigger_app.show_runs(RunFilter(queue=runs_name(queue)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_pause" and self.trigger_app.read_only:
+        if action in ("toggle_pause", "override", "reset_limit") and self.trigger_app.read_only:
             return None
         return True
+
+    @work(exclusive=True, group="queue-action")
+    async def action_override(self) -> None:
+        """Ask for a number, check it, confirm naming the queue and environment, then send."""
+        queue = self._current()
+        session = self.trigger_app.session
+        if queue is None or session is None:
+            return
+        current = limit_of(queue)
+        text = await self.app.push_screen_wait(PromptScreen(
+            f"New concurrency limit for {runs_name(queue)}",
+            "" if current is None else str(current),
+            hint="a whole number from 0 (stops the queue) · enter ok · esc cancel"))
+        if text is None:
+            return
+        try:
+            limit = int(text.strip())
+        except ValueError:
+            self.notify(f"{text.strip()!r} is not a whole number: nothing was sent",
+                        severity="error")
+            return
+        if not 0 <= limit <= MAX_QUEUE_LIMIT:
+            self.notify(f"The limit must be between 0 and {MAX_QUEUE_LIMIT:,}: nothing was sent",
+                        severity="error")
+            return
+        env = self.trigger_app.label.environment.upper()
+        was = "no limit of its own" if current is None else f"now {current}"
+        if not await self.app.push_screen_wait(ConfirmScreen(
+                f"Override a queue's limit in {env}",
+                f"Set the concurrency limit of queue {runs_name(queue)} in {env} to {limit} "
+                f"({was})?", danger=limit < (current or limit + 1), confirm_label="Override")):
+            return
+        result = await session.actions.override_queue(queue.id, limit)
+        self.notify(result.message, severity="information" if result.ok else "error")
+
+    @work(exclusive=True, group="queue-action")
+    async def action_reset_limit(self) -> None:
+        queue = self._current()
+        session = self.trigger_app.session
+        if queue is None or session is None:
+            return
+        if queue.concurrency is None or queue.concurrency.override is None:
+            self.notify(f"Queue {runs_name(queue)} has no override to reset", timeout=3)
+            return
+        env = self.trigger_app.label.environment.upper()
+        if not await self.app.push_screen_wait(ConfirmScreen(
+                f"Reset a queue's limit in {env}",
+                f"Put queue {runs_name(queue)} in {env} back to its base limit?",
+                danger=False, confirm_label="Reset")):
+            return
+        result = await session.actions.override_queue(queue.id, None)
+        self.notify(result.message, severity="information" if result.ok else "error")
 
     @work(exclusive=True, group="queue-action")
     async def action_toggle_pause(self) -> None:
