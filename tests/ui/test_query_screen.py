@@ -321,3 +321,24 @@ async def test_scope_cycles_and_is_sent(tmp_path: Path) -> None:
         assert {r["environment"] for r in out.rows} == {"dev", "stg", "prod"}
         await pilot.press("ctrl+o", "ctrl+o")
         assert screen.scope == "environment"
+
+
+async def test_escape_leaves_the_editor_so_number_keys_switch_panes_again() -> None:
+    from trigger_tui.ui.launch import LaunchOptions, build_app
+    from trigger_tui.ui.screens.runs import RunsScreen
+
+    app = build_app(LaunchOptions(demo=True), environ={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("0")
+        await pilot.pause()
+        assert isinstance(app.screen, QueryScreen)
+        before = app.screen.editor.text
+        await pilot.press("1")  # typed into the editor
+        await pilot.pause()
+        assert isinstance(app.screen, QueryScreen) and app.screen.editor.text != before
+        await pilot.press("escape", "1")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+    if app.session is not None:
+        await app.session.client.aclose()

@@ -123,6 +123,8 @@ class PickScreen(ModalScreen[str | None]):
 
 class QueryScreen(Screen[None]):
     HELP_SCOPE = "Query"
+    # The editor takes every printable key (digits, `:`, `q`): esc hands the keys back to the
+    # console, so the number keys, `:` and `q` work again; `tab` or a click returns to it.
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+enter,ctrl+r,f5", "run", "Run", id="query.run"),
@@ -136,6 +138,7 @@ class QueryScreen(Screen[None]):
         Binding("f9", "switch_view", "Chart/table", id="query.chart"),
         Binding("ctrl+space,ctrl+n", "complete", "Complete", show=False, id="query.complete"),
         Binding("f10", "dashboards", "Dashboards", show=False, id="query.dashboards"),
+        Binding("escape", "leave_editor", "Leave editor", show=False, id="query.leave_editor"),
     ]
 
     DEFAULT_CSS = """
@@ -224,6 +227,9 @@ class QueryScreen(Screen[None]):
         # Leading lines are kept: the server's line numbers must match the editor's.
         return q.QueryRequest(self.editor.text.rstrip(), self.period, self.from_, self.to,
                               self.scope)
+
+    def action_leave_editor(self) -> None:
+        self.query_one("#query-results", ResultsTable).focus()
 
     def action_run(self) -> None:
         req = self.request()
