@@ -131,11 +131,20 @@ class Profile(_KeySource):
         return {normalise_environment(k): v for k, v in value.items()}
 
 
+class SavedQuery(_Strict):
+    """A TRQL query saved from the query console under a name."""
+
+    text: str
+    period: str | None = None
+
+
 class Settings(_Strict):
     """The whole file: named profiles and the one used when `--profile` is not given."""
 
     default_profile: str | None = None
     profiles: dict[str, Profile] = Field(default_factory=dict)
+    queries: dict[str, SavedQuery] = Field(default_factory=dict)
+    """Saved TRQL queries by name (`[queries."failures by task"] text = "SELECT …"`)."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Remapped keys by binding id, e.g. `"run.cancel" = "x"` (several keys: `"x,ctrl+x"`).
     The ids are listed in docs/keymap.md and in the help overlay."""

@@ -82,8 +82,12 @@ def test_history_survives_a_torn_line(tmp_path: Path) -> None:
     assert [e.text for e in q.QueryHistory(path).entries] == ["SELECT 1"]
 
 
-def test_saved_queries_round_trip_in_toml(tmp_path: Path) -> None:
-    path = tmp_path / "saved_queries.toml"
+def test_saved_queries_round_trip_in_the_config_file(tmp_path: Path) -> None:
+    from trigger_tui import config
+
+    path = tmp_path / "config.toml"
+    config.save(config.Settings(profiles={"acme": config.Profile(project_ref="proj_acme")}),
+                path)
     saved = q.SavedQueries(path)
     saved.save("failures", "SELECT 'a \"quoted\"\nline' FROM runs", "6h")
     saved.save("plain", "SELECT 1")
@@ -94,6 +98,10 @@ def test_saved_queries_round_trip_in_toml(tmp_path: Path) -> None:
     assert again.delete("plain") and "plain" not in q.SavedQueries(path).items
     with pytest.raises(ValueError):
         saved.save("  ", "SELECT 1")
+    kept = config.load(path).settings
+    assert kept.profiles["acme"].project_ref == "proj_acme"  # the profiles survive
+    assert kept.queries["failures"].period == "6h"
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 async def test_stock_queries_all_run_on_the_emulator() -> None:

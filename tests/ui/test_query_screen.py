@@ -133,7 +133,7 @@ async def test_save_and_open_a_saved_query(tmp_path: Path) -> None:
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"by task", "enter")
         await pilot.pause()
-        assert q.SavedQueries(tmp_path / "saved_queries.toml").items["by task"].text == BY_TASK
+        assert q.SavedQueries(tmp_path / "config.toml").items["by task"].text == BY_TASK
         screen.load_query("SELECT 1")
         await pilot.press("f4")
         await pilot.pause()

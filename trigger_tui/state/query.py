@@ -5,10 +5,9 @@ the execution and export code. A server error is kept in the server's own words 
 messages are precise: `Unknown column "x". Did you mean "y"?`), with the line and column
 parsed out when the message gives one, so the editor can point at it.
 
-History and saved queries live in the state folder (`$XDG_STATE_HOME/trigger-tui/`): history
-is a bounded JSON-lines file (appends are cheap; it is compacted when it grows past twice its
-bound), saved queries a small TOML file with a name per query. The config file's schema is
-strict and has no field for queries, so they are kept beside the history instead.
+History lives in the state folder (`$XDG_STATE_HOME/trigger-tui/`) as a bounded JSON-lines file
+(appends are cheap; it is compacted when it grows past twice its bound); saved queries live in
+the config file's `[queries]` table, with a name each.
 """
 
 from __future__ import annotations
@@ -21,16 +20,15 @@ import os
 import re
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
 from pydantic import BaseModel
 
+from trigger_tui import config
 from trigger_tui.api.client import TriggerClient
 from trigger_tui.api.errors import ApiError, TriggerError
 from trigger_tui.api.models.query import Dashboard, QuerySchema
@@ -346,7 +344,9 @@ STOCK_QUERIES: tuple[NamedQuery, ...] = (
 
 
 class SavedQueries:
-    """Named queries in a TOML file (`[queries."name"] text = "…"`), written atomically."""
+    """Named queries in the config file's `[queries]` table, beside the profiles.
+
+    Every write re-reads the file first, so a profile added meanwhile is kept."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -354,17 +354,11 @@ class SavedQueries:
 
     def _load(self) -> dict[str, NamedQuery]:
         try:
-            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return {}
-        out: dict[str, NamedQuery] = {}
-        queries = data.get("queries")
-        for name, body in (queries.items() if isinstance(queries, dict) else ()):
-            if isinstance(body, dict) and isinstance(body.get("text"), str):
-                period = body.get("period")
-                out[str(name)] = NamedQuery(str(name), body["text"],
-                                            period if isinstance(period, str) else None)
-        return out
+            queries = config.load(self.path).settings.queries
+        except config.ConfigError:
+            return {}  # the console says what is wrong with the file elsewhere
+        return {name: NamedQuery(name, saved.text, saved.period)
+                for name, saved in queries.items()}
 
     def save(self, name: str, text: str, period: str | None = None) -> NamedQuery:
         name = name.strip()
@@ -382,10 +376,14 @@ class SavedQueries:
         return True
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = {"queries": {q.name: {k: v for k, v in (("text", q.text), ("period", q.period))
-                                     if v is not None} for q in self.items.values()}}
-        _atomic_write(self.path, tomli_w.dumps(data))
+        try:
+            loaded = config.load(self.path)
+        except config.ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        settings = loaded.settings.model_copy(update={"queries": {
+            q.name: config.SavedQuery(text=q.text, period=q.period)
+            for q in self.items.values()}})
+        config.save(settings, self.path)
 
 
 # --------------------------------------------------------------------------- autocomplete

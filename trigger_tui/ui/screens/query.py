@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from trigger_tui.api.errors import TriggerError
 from trigger_tui.api.models.query import Dashboard, DashboardWidget
+from trigger_tui.config import config_path
 from trigger_tui.state import query as q
 from trigger_tui.ui.format import printable
 from trigger_tui.ui.screens.prompt import PromptScreen
@@ -153,13 +154,17 @@ class QueryScreen(Screen[None]):
                                 padding: 0 1; }
     """
 
-    def __init__(self, *, folder: Path | None = None,
+    def __init__(self, *, folder: Path | None = None, config_file: Path | None = None,
                  timer: Callable[[], float] = time.perf_counter) -> None:
+        """`folder` holds the history (tests pass a temporary one, and then the saved queries
+        go to a `config.toml` there too, never to the user's config file)."""
         super().__init__()
         self.folder = folder or q.state_dir()
         self.timer = timer  # for "0.42 s": wall time (the session clock may be simulated)
         self.history = q.QueryHistory(self.folder / "query_history.jsonl")
-        self.saved = q.SavedQueries(self.folder / "saved_queries.toml")
+        if config_file is None:
+            config_file = (folder / "config.toml") if folder else config_path()
+        self.saved = q.SavedQueries(config_file)
         self.vocabulary = q.VocabularyCache()
         self.period: str | None = q.DEFAULT_PERIOD
         self.from_: str | None = None
