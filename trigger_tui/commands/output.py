@@ -7,16 +7,16 @@ shape (camelCase fields, ISO times), so what a script learns from the reference 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
+
+from trigger_tui.export import jsonable, render_csv
 
 Format = Literal["table", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv")
@@ -38,19 +38,6 @@ class Column:
 
 def col(header: str, attr: str, width: int = MAX_CELL) -> Column:
     return Column(header, lambda item: getattr(item, attr, None), width)
-
-
-def to_jsonable(item: Any) -> Any:
-    """An item as the API spells it (camelCase, ISO times; unset optional fields left out)."""
-    if isinstance(item, BaseModel):
-        return item.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if isinstance(item, datetime):
-        return iso(item)
-    if isinstance(item, dict):
-        return {str(k): to_jsonable(v) for k, v in item.items()}
-    if isinstance(item, list | tuple):
-        return [to_jsonable(v) for v in item]
-    return item
 
 
 def iso(when: datetime) -> str:
@@ -82,21 +69,8 @@ def _cell(value: Any, now: datetime) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "-"
     if isinstance(value, dict | BaseModel):
-        return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(jsonable(value), separators=(",", ":"), ensure_ascii=False)
     return " ".join(str(value).split())  # one line per row, whatever the value holds
-
-
-def _csv_cell(value: Any) -> str:
-    # As the API's own CSV does: null → empty, objects and arrays → JSON text.
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list | tuple | BaseModel):
-        return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
-    return str(value)
 
 
 def _clip(text: str, width: int) -> str:
@@ -111,14 +85,6 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
               for row in rows]
     return "\n".join(lines)
-
-
-def render_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows([_csv_cell(v) for v in row] for row in rows)
-    return buf.getvalue()
 
 
 class Output:
@@ -137,7 +103,7 @@ class Output:
         print(text, file=sys.stderr)
 
     def json(self, value: Any) -> None:
-        self.data(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+        self.data(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
 
     def items(self, items: Sequence[Any], columns: Sequence[Column], *,
               empty: str = "nothing found") -> None:
@@ -172,7 +138,7 @@ class Output:
             if isinstance(value, datetime):
                 text = f"{iso(value)} ({relative(value, now)})"
             elif isinstance(value, dict | list) and value and not _flat_list(value):
-                text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
+                text = json.dumps(jsonable(value), indent=2, ensure_ascii=False)
                 text = text.replace("\n", "\n" + " " * (width + 2))
             else:
                 text = _cell(value, now)

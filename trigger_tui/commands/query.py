@@ -20,11 +20,16 @@ async def execute(ctx: Context) -> None:
     result = await ctx.client.query.execute(
         trql, period=a.period, from_=parse_instant(a.from_, "--from"),
         to=parse_instant(a.to, "--to"), scope=a.scope,
-        format="csv" if ctx.out.format == "csv" else "json")
+        format="json")
+    rows = result.rows or []
     if ctx.out.format == "csv":
-        ctx.out.data(result.csv or "")  # the server's own CSV, verbatim
+        # The console's export code, so `query --format csv` and F8 write the same file
+        # (imported here: the other commands never load the console's state layer).
+        from trigger_tui.state.query import columns_of, export_text
+
+        ctx.out.data(export_text(columns_of(rows), rows, "csv"))
         return
-    ctx.out.rows(result.rows or [])
+    ctx.out.rows(rows)
 
 
 def register(sub: Any) -> None:

@@ -12,8 +12,6 @@ the config file's `[queries]` table, with a name each.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -26,13 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
 from trigger_tui import config
 from trigger_tui.api.client import TriggerClient
 from trigger_tui.api.errors import ApiError, TriggerError
 from trigger_tui.api.models.query import Dashboard, QuerySchema
 from trigger_tui.api.trql import RUN_COLUMNS, TRQL_STATUSES
+from trigger_tui.export import csv_cell as csv_cell
+from trigger_tui.export import jsonable as jsonable
+from trigger_tui.export import render_csv as render_csv
 
 Scope = Literal["environment", "project", "organization"]
 ExportFormat = Literal["csv", "json"]
@@ -172,40 +171,6 @@ def sort_rows(rows: Sequence[dict[str, Any]], column: str, descending: bool
 # --------------------------------------------------------------------------- export
 # The export shapes live here, below both the console and the headless commands, so
 # `trigger-tui query --format csv|json` and the console's export write the same bytes.
-def jsonable(value: Any) -> Any:
-    """A value as the API spells it (camelCase models, ISO times, unset fields left out)."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def csv_cell(value: Any) -> str:
-    """As the API's own CSV does: null → empty, objects and arrays → JSON text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return str(jsonable(value))
-    if isinstance(value, dict | list | tuple | BaseModel):
-        return json.dumps(jsonable(value), separators=(",", ":"), ensure_ascii=False)
-    return str(value)
-
-
-def render_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return buf.getvalue()
-
-
 def export_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
                 fmt: ExportFormat) -> str:
     """CSV as the API writes it (null → empty, objects as JSON) or a JSON array of rows.
