@@ -160,3 +160,37 @@ async def test_read_only_override_sends_nothing() -> None:
         await pilot.press("o", "O")
         await pilot.pause()
         assert not h.mutations()
+
+
+async def test_a_paused_queue_turns_stuck_and_w_says_why() -> None:
+    h = make_harness()
+    app = make_app(h)
+    env = h.session.world.envs["prod"]
+    queue = env.queues["task/resize-image"]
+    env.set_paused(queue, True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        h.session.world.clock.advance(400)  # the oldest waiting run passes five minutes
+        h.session.world.advance()
+        await h.session.pollers["queues"].poll_once()
+        screen = await _queues_pane(pilot, app)
+        await pilot.pause()
+        assert screen.select_queue("task/resize-image")
+        row = screen.table.get_row(queue.id)
+        assert "paused" in str(row[0])  # paused wins over stuck in the state column
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        body = str(dialog.body)
+        assert "Paused" in body and "stuck" in body
+        await pilot.press("escape")
+        env.set_paused(queue, False)
+        env.override_limit(queue, 0)
+        h.session.world.advance()
+        await h.session.pollers["queues"].poll_once()
+        await pilot.pause()
+        assert "stuck" in str(screen.table.get_row(queue.id)[0])
+        await pilot.press("w")
+        await pilot.pause()
+        assert "switched off" in str(app.screen.body)  # type: ignore[attr-defined]

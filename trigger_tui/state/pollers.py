@@ -599,6 +599,43 @@ class QueuesPoller(Poller):
         now = self.clock()
         self.store.reconcile("queues", queues, now=now, replace_all=True)
         self.store.expire(now, "queues")
+        if any(q.queued for q in queues):
+            oldest = await self._oldest_waits()
+            if oldest is not None:
+                self.store.put("queue_waits", "oldest", oldest)
+        else:
+            self.store.put("queue_waits", "oldest", {})
+
+    async def _oldest_waits(self) -> dict[str, float] | None:
+        """When each queue's oldest waiting run was queued (epoch s), in one TRQL query: the
+        queues API gives counts, not ages, and "stuck for 7 minutes" is what an operator asks.
+        None when the query fails: the queue list is still good, the ages stay as they were."""
+        try:
+            result = await self.client.query.execute(OLDEST_WAIT_TRQL, period="7d",
+                                                     retry=NO_RETRY)
+        except E.TriggerError:
+            return None
+        out: dict[str, float] = {}
+        for row in result.rows or []:
+            when = _clickhouse_time(row.get("oldest"))
+            if isinstance(row.get("queue"), str) and when is not None:
+                out[row["queue"]] = when
+        return out
+
+
+OLDEST_WAIT_TRQL = ("SELECT queue, min(queued_at) AS oldest FROM runs "
+                    "WHERE status = 'Queued' GROUP BY queue")
+
+
+def _clickhouse_time(value: Any) -> float | None:
+    """`2026-01-01 00:00:07.838` (UTC, as TRQL returns DateTime64) → epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 # --------------------------------------------------------------------------- one run

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
+from trigger_tui.state.queues import is_stuck, limit_of, runs_name, why_waiting
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
@@ -40,21 +41,12 @@ def load_bar(running: int, limit: int | None) -> Text:
     return Text("█" * filled + "·" * (BAR_CELLS - filled))
 
 
-def runs_name(queue: Any) -> str:
-    """The queue as the runs table spells it: `task/<task id>` for a task's own queue."""
-    return RunFilter.queue_filter(queue.name, queue.type)
-
-
-def limit_of(queue: Any) -> int | None:
-    if queue.concurrency is not None and queue.concurrency.current is not None:
-        return int(queue.concurrency.current)
-    return int(queue.concurrency_limit) if queue.concurrency_limit is not None else None
-
-
-def state_of(queue: Any) -> Text:
+def state_of(queue: Any, stuck: bool = False) -> Text:
     limit = limit_of(queue)
     if queue.paused:
         return Text("⏸ paused", style="bold")
+    if stuck:
+        return Text("⊠ stuck", style="bold")
     if limit is not None and queue.running >= limit and queue.queued:
         return Text("● full")
     if queue.queued:
@@ -70,6 +62,7 @@ class QueuesScreen(Screen[None]):
         Binding("P", "toggle_pause", "Pause/resume", id="queues.pause"),
         Binding("o", "override", "Override limit", id="queues.override"),
         Binding("O", "reset_limit", "Reset limit", show=False, id="queues.reset"),
+        Binding("w", "why", "Why waiting?", id="queues.why"),
         Binding("j", "cursor('down')", "Down", show=False, id="queues.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="queues.up"),
     ]
@@ -102,11 +95,15 @@ class QueuesScreen(Screen[None]):
         session = self.trigger_app.session
         assert session is not None
         self._unsubscribe = session.store.subscribe("queues", self._on_queues)
+        self._unsubscribe_waits = session.store.subscribe(
+            "queue_waits",
+            lambda _: self._on_queues(frozenset(session.store.collection("queues").items)))
         self.sync(frozenset(session.store.collection("queues").items))
         self.table.focus()
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_waits()
 
     def _on_queues(self, changed: frozenset[str]) -> None:
         self.call_later(self.sync, changed)
@@ -139,14 +136,15 @@ class QueuesScreen(Screen[None]):
         self.query_one("#queues-status", Static).update(Text(
             f"{len(queues)} queues · {waiting:,} runs waiting · {paused} paused"))
 
-    @staticmethod
-    def _cells(queue: Any) -> tuple[Any, ...]:
+    def _cells(self, queue: Any) -> tuple[Any, ...]:
         limit = limit_of(queue)
         shown = "—" if limit is None else str(limit)
         c = queue.concurrency
         if c is not None and c.override is not None:
             shown += f" (base {'—' if c.base is None else c.base})"
-        return (state_of(queue), runs_name(queue), str(queue.running), shown,
+        session = self.trigger_app.session
+        stuck = session is not None and is_stuck(session.store, queue, session.clock())
+        return (state_of(queue, stuck), runs_name(queue), str(queue.running), shown,
                 load_bar(queue.running, limit), str(queue.queued), queue.type)
 
     def select_queue(self, name: str) -> bool:
@@ -186,6 +184,19 @@ class QueuesScreen(Screen[None]):
         if action in ("toggle_pause", "override", "reset_limit") and self.trigger_app.read_only:
             return None
         return True
+
+    async def action_why(self) -> None:
+        """"Why isn't it running?", answered from the data the console holds."""
+        queue = self._current()
+        session = self.trigger_app.session
+        if queue is None or session is None:
+            return
+        tones = {"bad": "✗", "warn": "!", "ok": "✓"}
+        lines = [f"{tones[grade]} {text}" for grade, text in
+                 why_waiting(session.store, queue, session.clock())]
+        await self.app.push_screen(ConfirmScreen(
+            f"Why isn't {runs_name(queue)} running?", "\n\n".join(lines), danger=False,
+            confirm_label="OK", cancel_label="Close"))
 
     @work(exclusive=True, group="queue-action")
     async def action_override(self) -> None:
