@@ -489,3 +489,31 @@ async def test_a_5mb_payload_opens_without_freezing_the_screen() -> None:
         await pilot.press("E")  # too big to edit here: it says so instead of stalling
         await pilot.pause()
         assert any("too large to edit" in n for n in notices(app))
+
+
+async def test_b_opens_the_runs_batch_and_says_so_when_there_is_none() -> None:
+    from trigger_tui.emulator.world.options import TriggerOptions
+    from trigger_tui.ui.screens.batches import BatchScreen
+
+    demo = make_demo()
+    app = DetailApp(demo, delayed_run(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert any("not part of a batch" in str(n.message) for n in app._notifications)
+    from trigger_tui.ui.launch import LaunchOptions, build_app
+
+    console = build_app(LaunchOptions(demo=True), environ={})
+    assert console.session is not None
+    batched, _ = console.session.world.envs["prod"].trigger(
+        "send-email", {}, "application/json", TriggerOptions(),
+        batch_id="batch_demo123456789012345")
+    async with console.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        console.open_run(batched.id)
+        await loaded(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(console.screen, BatchScreen)
+    await console.session.client.aclose()

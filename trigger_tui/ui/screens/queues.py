@@ -18,9 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from trigger_tui.humanize import duration
 from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
-from trigger_tui.state.queues import is_stuck, limit_of, runs_name, why_waiting
+from trigger_tui.state.queues import is_stuck, limit_of, oldest_wait_s, runs_name, why_waiting
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from trigger_tui.ui.app import TriggerApp
 
 COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("running", "RUNNING"), ("limit", "LIMIT"),
-           ("load", "LOAD"), ("queued", "QUEUED"), ("type", "TYPE"))
+           ("load", "LOAD"), ("queued", "QUEUED"), ("wait", "OLDEST WAIT"), ("type", "TYPE"))
 BAR_CELLS = 10
 
 
@@ -138,14 +139,17 @@ class QueuesScreen(Screen[None]):
 
     def _cells(self, queue: Any) -> tuple[Any, ...]:
         limit = limit_of(queue)
-        shown = "—" if limit is None else str(limit)
+        shown = "env" if limit is None else str(limit)  # no limit of its own: the environment's
         c = queue.concurrency
         if c is not None and c.override is not None:
             shown += f" (base {'—' if c.base is None else c.base})"
         session = self.trigger_app.session
-        stuck = session is not None and is_stuck(session.store, queue, session.clock())
+        now = session.clock() if session is not None else 0.0
+        stuck = session is not None and is_stuck(session.store, queue, now)
+        wait = oldest_wait_s(session.store, queue, now) if session is not None else None
+        waited = "—" if wait is None or not queue.queued else duration(wait * 1000)
         return (state_of(queue, stuck), runs_name(queue), str(queue.running), shown,
-                load_bar(queue.running, limit), str(queue.queued), queue.type)
+                load_bar(queue.running, limit), str(queue.queued), waited, queue.type)
 
     def select_queue(self, name: str) -> bool:
         """Put the cursor on the queue named `name` (either spelling)."""

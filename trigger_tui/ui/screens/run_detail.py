@@ -634,6 +634,7 @@ class RunDetailScreen(Screen[None]):
         Binding("y", "copy_id", "Copy id", id="run.copy_id"),
         Binding("Y", "copy_url", "Copy link", id="run.copy_url"),
         Binding("Q", "queue", "Open queue", id="run.queue"),
+        Binding("b", "batch", "Open batch", show=False, id="run.batch"),
         Binding("P", "open_related('parent')", "Open parent run", show=False, id="run.parent"),
         Binding("T", "open_related('root')", "Open root run", show=False, id="run.root"),
         Binding("r", "refresh", "Refresh this run", show=False, id="run.refresh"),
@@ -976,6 +977,16 @@ class RunDetailScreen(Screen[None]):
             open_queue(name)
         else:
             self.notify(f"Queue {name}: there is no queues pane yet", markup=False)
+
+    def action_batch(self) -> None:
+        """The batch this run belongs to: its status, counts and runs."""
+        run = self.run
+        if run is None or not run.batch_id:
+            self.notify("This run is not part of a batch", severity="warning")
+            return
+        from trigger_tui.ui.screens.batches import open_batch
+
+        open_batch(self.app, run.batch_id)  # type: ignore[arg-type]
 
     def action_open_related(self, role: str) -> None:
         run = self.run
