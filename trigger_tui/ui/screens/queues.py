@@ -79,7 +79,7 @@ class QueuesScreen(Screen[None]):
         yield ConsoleHeader(app.header_info)
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
-            table.add_column(title, key=key)
+            table.add_column(title, key=key, width=9 if key == "state" else None)
         yield table
         yield Static(id="queues-status")
         yield Footer()
@@ -101,6 +101,16 @@ class QueuesScreen(Screen[None]):
             lambda _: self._on_queues(frozenset(session.store.collection("queues").items)))
         self.sync(frozenset(session.store.collection("queues").items))
         self.table.focus()
+        self.set_interval(1.0, self._age)  # oldest-wait ages move between polls
+
+    def _age(self) -> None:
+        session = self.trigger_app.session
+        if session is None:
+            return
+        queues = session.store.collection("queues").items
+        waiting = frozenset(qid for qid, q in queues.items() if q.queued)
+        if waiting:
+            self.sync(waiting)
 
     def on_unmount(self) -> None:
         self._unsubscribe()
