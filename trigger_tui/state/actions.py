@@ -103,7 +103,7 @@ class Actions:
             return ActionResult(False, f"{run_id} already finished ({row.status}): "
                                 "nothing to cancel")
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
 
         def explain(r: Any) -> str | None:
             return None if r.status == "CANCELED" else \
@@ -115,18 +115,18 @@ class Actions:
             await self.client.runs.cancel(run_id)
         except Exception as exc:
             self._roll_back(run_id)
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         return ActionResult(True, f"cancel requested for {run_id}")
 
     async def replay(self, run_id: str, payload: Any = None) -> ActionResult:
         """A new run of the same task (with `payload` instead of the original, if given)."""
         what = f"replay {run_id}"
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             new_id = await self.client.runs.replay(run_id, payload=payload)
         except Exception as exc:
-            return _failed(what, exc, repeatable=False)
+            return failed_result(what, exc, repeatable=False)
         self._show_new_run(new_id, self.store.runs.get(run_id), f"replay of {run_id}")
         return ActionResult(True, f"replayed {run_id} as {new_id}", new_run_id=new_id)
 
@@ -138,13 +138,13 @@ class Actions:
             return ActionResult(False, f"only a delayed run can be rescheduled ({run_id} is "
                                 f"{row.status})")
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         self._expect(run_id, {}, "reschedule", lambda r: True, what, detail=False)
         try:
             run = await self.client.runs.reschedule(run_id, delay)
         except Exception as exc:
             self._roll_back(run_id)
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         self.store.put("run_detail", run_id, run, now=self.clock())
         until = f" until {run.delayed_until:%Y-%m-%d %H:%M:%S} UTC" if run.delayed_until else ""
         return ActionResult(True, f"rescheduled {run_id}{until}")
@@ -156,7 +156,7 @@ class Actions:
         if not wanted:
             return ActionResult(False, "no tags given")
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         row = self.store.runs.get(run_id)
         detail = self.store.collection("run_detail").get(run_id)
 
@@ -172,7 +172,7 @@ class Actions:
             await self.client.runs.add_tags(run_id, wanted)
         except Exception as exc:
             self._roll_back(run_id)
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         return ActionResult(True, f"tagged {run_id} with {', '.join(wanted)}")
 
     # ------------------------------------------------------------------ bulk
@@ -198,7 +198,7 @@ class Actions:
         except Exception as exc:
             for rid in marked:
                 self.store.drop_expectation("runs", rid, restore=True)
-            result = _failed(f"bulk {action}", exc, repeatable=False,
+            result = failed_result(f"bulk {action}", exc, repeatable=False,
                              unknown=UNKNOWN_BULK_OUTCOME)
             return BulkProgress(None, action, "NOT_STARTED", message=result.message)
         progress = BulkProgress(bulk_id, action, "PENDING", total=len(ids or ()),
@@ -242,7 +242,7 @@ class Actions:
         try:
             action = await self.client.bulk.retrieve(bulk_id)
         except Exception as exc:
-            message = _failed(f"progress of {bulk_id}", exc, repeatable=True).message
+            message = failed_result(f"progress of {bulk_id}", exc, repeatable=True).message
             if isinstance(known, BulkProgress):
                 return BulkProgress(known.id, known.action, known.status, known.total,
                                     known.succeeded, known.failed, message)
@@ -268,11 +268,11 @@ class Actions:
     async def abort_bulk(self, bulk_id: str) -> ActionResult:
         what = f"abort {bulk_id}"
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             await self.client.bulk.abort(bulk_id)
         except Exception as exc:
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         await self.poll_bulk(bulk_id)
         return ActionResult(True, f"abort requested for {bulk_id}; runs it already handled "
                             "stay handled")
@@ -289,7 +289,7 @@ class Actions:
         what = (f"set the limit of queue {queue_id} to {limit}" if limit is not None
                 else f"reset the limit of queue {queue_id}")
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         if limit is not None and not 0 <= limit <= MAX_QUEUE_LIMIT:
             return ActionResult(False, f"{what}: the limit must be between 0 and "
                                        f"{MAX_QUEUE_LIMIT:,}")
@@ -299,7 +299,7 @@ class Actions:
             else:
                 fresh = await self.client.queues.override(queue_id, limit)
         except Exception as exc:
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         self.store.reconcile("queues", [fresh], now=self.clock())
         shown = "its base limit" if limit is None else str(limit)
         return ActionResult(True, f"queue {fresh.name}: concurrency limit now {shown}")
@@ -308,7 +308,7 @@ class Actions:
         verb = "pause" if paused else "resume"
         what = f"{verb} queue {queue}"
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         key = queue if type == "id" else None
         if key is not None and self.store.collection("queues").get(key) is not None:
             self.store.expect("queues", key, {"paused": paused},
@@ -320,7 +320,7 @@ class Actions:
         except Exception as exc:
             if key is not None:
                 self.store.drop_expectation("queues", key, restore=True)
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         self.store.reconcile("queues", [fresh], now=self.clock())
         return ActionResult(True, f"queue {fresh.name} {'paused' if paused else 'resumed'}")
 
@@ -365,16 +365,16 @@ def _final(record: Any) -> bool:
     return bool(record.is_final)
 
 
-def _read_only(what: str) -> ActionResult:
+def read_only_result(what: str) -> ActionResult:
     return ActionResult(False, f"read-only connection: {what} was not sent")
 
 
-def _failed(what: str, exc: Exception, *, repeatable: bool,
-            unknown: str = UNKNOWN_OUTCOME) -> ActionResult:
+def failed_result(what: str, exc: Exception, *, repeatable: bool,
+                  unknown: str = UNKNOWN_OUTCOME) -> ActionResult:
     """A failed action's result. A call that may have reached the server and must not be
     repeated has an unknown outcome, and says so."""
     if isinstance(exc, E.ReadOnlyError):
-        return _read_only(what)
+        return read_only_result(what)
     if isinstance(exc, E.ApiConnectionError) and exc.may_have_reached_server and not repeatable:
         return ActionResult(False, f"{what}: {unknown} ({exc})")
     if isinstance(exc, E.TriggerError):

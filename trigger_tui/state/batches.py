@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from trigger_tui.api.models.batches import Batch
 from trigger_tui.api.models.runs import RunListItem
 from trigger_tui.api.models.tasks import BatchItem
-from trigger_tui.state.actions import ActionResult, _failed, _read_only
+from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.store import RunRow, Store
 
 if TYPE_CHECKING:
@@ -164,11 +164,11 @@ async def trigger(client: TriggerClient, store: Store,
     retried (a retry without an idempotency key could start a second run)."""
     what = f"trigger {request.task}"
     if client.read_only:
-        return _read_only(what)
+        return read_only_result(what)
     try:
         run = await client.tasks.trigger(request.task, request.payload, **request.options)
     except Exception as exc:
-        return _failed(what, exc, repeatable="idempotency_key" in request.options)
+        return failed_result(what, exc, repeatable="idempotency_key" in request.options)
     store.mark_stale([run.id])
     cached = " (an existing run: same idempotency key)" if run.is_cached else ""
     return ActionResult(True, f"triggered {request.task} as {run.id}{cached}",
@@ -195,11 +195,11 @@ async def batch_trigger(client: TriggerClient, store: Store,
     client, so a retry is safe."""
     what = f"batch-trigger {items[0].task}" if items else "batch-trigger"
     if client.read_only:
-        return _read_only(what), None
+        return read_only_result(what), None
     try:
         handle = await client.tasks.batch_trigger(items)
     except Exception as exc:
-        return _failed(what, exc, repeatable=True), None
+        return failed_result(what, exc, repeatable=True), None
     return ActionResult(True, f"batch {handle.id}: {handle.run_count} runs of "
                         f"{items[0].task}"), handle.id
 

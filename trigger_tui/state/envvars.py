@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from trigger_tui.api import errors as E
 from trigger_tui.api.models.envvars import EnvVar
-from trigger_tui.state.actions import ActionResult, _failed, _read_only
+from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.pollers import Poller
 from trigger_tui.state.store import Store
 
@@ -233,7 +233,7 @@ class EnvVarActions:
         if ref is None or env is None:
             return ActionResult(False, f"{what}: no project ref or environment")
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         existing = self.store.collection(KIND).get(name)
         try:
             if existing is not None and not secret:
@@ -241,7 +241,7 @@ class EnvVarActions:
             else:
                 await self.client.envvars.create(ref, env, name, value, is_secret=secret)
         except Exception as exc:
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         self.store.upsert(KIND, [self._shown(name, value, secret=secret)], key="name")
         return ActionResult(True, f"{name} set in {env}")
 
@@ -257,11 +257,11 @@ class EnvVarActions:
         if ref is None or env is None:
             return ActionResult(False, f"{what}: no project ref or environment")
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             await self.client.envvars.delete(ref, env, name)
         except Exception as exc:
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         self.store.remove(KIND, [name])
         return ActionResult(True, f"{name} deleted from {env}")
 
@@ -273,10 +273,10 @@ class EnvVarActions:
         if not variables:
             return ActionResult(True, "nothing to import: every variable is unchanged")
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             await self.client.envvars.upload(ref, env, variables, override=override)
         except Exception as exc:
-            return _failed(what, exc, repeatable=override)
+            return failed_result(what, exc, repeatable=override)
         self.store.upsert(KIND, [self._shown(n, v) for n, v in variables.items()], key="name")
         return ActionResult(True, f"{len(variables)} variables imported into {env}")

@@ -22,7 +22,7 @@ from trigger_tui.api.models.runs import RunListItem
 from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import item_parser
 from trigger_tui.api.resources.runs import LIST_PATH
-from trigger_tui.state.actions import ActionResult, _failed, _read_only
+from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.health import UNSUPPORTED_KIND, mark_unsupported
 from trigger_tui.state.pollers import Poller
 from trigger_tui.state.store import Store
@@ -101,7 +101,7 @@ class ErrorActions:
     async def _change(self, error_id: str, status: str, what: str,
                       call: Callable[[], Any]) -> ActionResult:
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         known = self.store.collection(KIND).get(error_id) is not None
         if known:
             self.store.expect(KIND, error_id, {"status": status},
@@ -112,7 +112,7 @@ class ErrorActions:
         except Exception as exc:
             if known:
                 self.store.drop_expectation(KIND, error_id, restore=True)
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         if known:  # the full object's count is all-time: keep the window's count of the list
             current = self.store.collection(KIND).get(error_id)
             count = current.count if current is not None else fresh.count

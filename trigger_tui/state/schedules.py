@@ -24,7 +24,7 @@ from cron_descriptor import ExpressionDescriptor, Options
 from croniter import croniter
 
 from trigger_tui.api import errors as E
-from trigger_tui.state.actions import ActionResult, _failed, _read_only
+from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.pollers import Poller
 from trigger_tui.state.store import Store
 
@@ -145,7 +145,7 @@ def _refused(what: str, exc: Exception) -> ActionResult:
         return ActionResult(False, f"{what} refused: {exc.server_message}")
     if isinstance(exc, E.NotSupportedError):
         return ActionResult(False, f"{what}: {NOT_SUPPORTED}")
-    return _failed(what, exc, repeatable=True)
+    return failed_result(what, exc, repeatable=True)
 
 
 class ScheduleActions:
@@ -173,7 +173,7 @@ class ScheduleActions:
     async def _call(self, what: str, call: Callable[[], Awaitable[Any]],
                     done: Callable[[Any], str]) -> ActionResult:
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             result = await call()
         except Exception as exc:
@@ -224,12 +224,12 @@ class ScheduleActions:
         the server otherwise refuses. Never repeated: see `Deployments.promote`."""
         what = f"promote {version}"
         if self.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             result = await self.client.deployments.promote(version, allow_rollbacks=rollback)
         except Exception as exc:
             if isinstance(exc, E.ApiConnectionError):
-                return _failed(what, exc, repeatable=False,
+                return failed_result(what, exc, repeatable=False,
                                unknown="unknown outcome: check the deployments list")
             return _refused(what, exc)
         self.store.put("deployments_meta", "current", result.id)

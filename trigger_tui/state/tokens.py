@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from trigger_tui.api import errors as E
 from trigger_tui.api.models.tokens import TOKEN_STATUSES
-from trigger_tui.state.actions import ActionResult, _failed, _read_only
+from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.envvars import SUPPORT
 from trigger_tui.state.pollers import Poller
 from trigger_tui.state.store import Store
@@ -86,12 +86,12 @@ class TokenActions:
                      tags: list[str]) -> ActionResult:
         what = "create a token"
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             created = await self.client.tokens.create(timeout=timeout or None,
                                                       tags=tags or None)
         except Exception as exc:
-            return _failed(what, exc, repeatable=False,
+            return failed_result(what, exc, repeatable=False,
                            unknown="unknown outcome: check the tokens list before retrying")
         return ActionResult(True, f"token {created.id} created")
 
@@ -102,9 +102,9 @@ class TokenActions:
         if not payload.ok:
             return ActionResult(False, f"{what}: {payload.error}; nothing was sent")
         if self.client.read_only:
-            return _read_only(what)
+            return read_only_result(what)
         try:
             await self.client.tokens.complete(token_id, payload.value)
         except Exception as exc:
-            return _failed(what, exc, repeatable=True)
+            return failed_result(what, exc, repeatable=True)
         return ActionResult(True, f"token {token_id} completed")

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trigger_tui.api import errors as E
 from trigger_tui.state.batches import BatchView, load_batch, seen_batches
 from trigger_tui.ui import format as fmt
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
@@ -39,7 +39,7 @@ def status_counts(runs: list[Any]) -> str:
                       for s, n in parts) or "no runs"
 
 
-class RunListScreen(Screen[None]):
+class RunListScreen(TablePane):
     """Runs from `load()` (newest first); `enter` opens one, `r` reads them again."""
 
     HELP_SCOPE = "Run list"
@@ -78,14 +78,6 @@ class RunListScreen(Screen[None]):
         yield table
         yield Footer()
 
-    @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
-
     def on_mount(self) -> None:
         self.query_one("#runlist-hint", Static).display = bool(self.hint)
         self.table.focus()
@@ -118,12 +110,6 @@ class RunListScreen(Screen[None]):
                 table.add_row(Text(f"{look.symbol} {look.label}"), r.id,
                               Text(r.task_identifier), fmt.ago(r.created_at.timestamp(), now),
                               fmt.duration(r.duration_ms or None), key=r.id)
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -168,7 +154,7 @@ def open_batch(app: TriggerApp, batch_id: str) -> None:
         app.push_screen(BatchScreen(batch_id))
 
 
-class BatchesScreen(Screen[None]):
+class BatchesScreen(TablePane):
     """The batches pane: the batches of the runs in view, and any batch by id (`o`)."""
 
     HELP_SCOPE = "Batches"
@@ -195,14 +181,6 @@ class BatchesScreen(Screen[None]):
         yield table
         yield Static(id="batches-status")
         yield Footer()
-
-    @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -246,12 +224,6 @@ class BatchesScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return str(key) if key else None
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -9,24 +9,25 @@ and the pane says that rather than showing an empty table.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from trigger_tui.state.actions import ActionResult
 from trigger_tui.state.schedules import UNSUPPORTED, DeploymentsPoller, ScheduleActions
 from trigger_tui.ui.format import ago
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
-    from trigger_tui.ui.app import TriggerApp
+    pass
 
 COLUMNS = (("current", "CURRENT"), ("version", "VERSION"), ("status", "STATUS"),
            ("created", "CREATED"), ("deployed", "DEPLOYED"), ("code", "SHORT CODE"),
@@ -42,7 +43,7 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
 
 
-class DeploymentsScreen(Screen[None]):
+class DeploymentsScreen(TablePane):
     HELP_SCOPE = "Deployments"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,14 +70,6 @@ class DeploymentsScreen(Screen[None]):
         yield Static(id="deployments-empty", markup=False)
         yield Static(id="deployments-status", markup=False)
         yield Footer()
-
-    @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -153,12 +146,6 @@ class DeploymentsScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._store().collection("deployments").get(key or "")
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "promote" and self.trigger_app.read_only:

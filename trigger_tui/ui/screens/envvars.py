@@ -38,6 +38,7 @@ from trigger_tui.state.envvars import (
     read_dotenv,
     to_send,
 )
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
@@ -64,7 +65,7 @@ class SecretPrompt(PromptScreen):
         field.focus()
 
 
-class EnvVarsScreen(Screen[None]):
+class EnvVarsScreen(TablePane):
     HELP_SCOPE = "Env vars"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -102,18 +103,10 @@ class EnvVarsScreen(Screen[None]):
         yield Footer()
 
     @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
     def session(self) -> Session:
         session = self.trigger_app.session
         assert session is not None
         return session
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     @property
     def env(self) -> str:
@@ -199,12 +192,6 @@ class EnvVarsScreen(Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.revealed is not None and event.row_key.value != self.revealed:
             self.mask_all()
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def action_reveal(self) -> None:
         """Toggle the value under the cursor; a secret has nothing to reveal."""

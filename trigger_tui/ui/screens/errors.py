@@ -11,13 +11,12 @@ error screen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trigger_tui.state.errors import (
@@ -31,13 +30,13 @@ from trigger_tui.state.errors import (
 )
 from trigger_tui.ui import format as fmt
 from trigger_tui.ui.screens.batches import RunListScreen
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     from trigger_tui.state.session import Session
-    from trigger_tui.ui.app import TriggerApp
 
 COLUMNS = (("status", "STATUS"), ("count", "COUNT"), ("last", "LAST SEEN"), ("task", "TASK"),
            ("error", "ERROR"))
@@ -56,7 +55,7 @@ def sort_key(group: Any) -> tuple[int, int, float, str]:
             -(_ts(group.last_seen) or 0.0), str(group.id))
 
 
-class ErrorsScreen(Screen[None]):
+class ErrorsScreen(TablePane):
     HELP_SCOPE = "Errors"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,18 +89,10 @@ class ErrorsScreen(Screen[None]):
         yield Footer()
 
     @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
     def session(self) -> Session:
         session = self.trigger_app.session
         assert session is not None
         return session
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         session = self.session
@@ -176,12 +167,6 @@ class ErrorsScreen(Screen[None]):
         detail.update(Text(
             f"{g.id} · {g.task_identifier} · first seen {fmt.ago(_ts(g.first_seen), now)} · "
             f"last seen {fmt.ago(_ts(g.last_seen), now)}\n{g.error_type}: {g.error_message}"))
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("resolve", "ignore", "unresolve") and self.trigger_app.read_only:

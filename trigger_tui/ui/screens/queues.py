@@ -9,25 +9,25 @@ after a confirmation naming the queue and the environment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trigger_tui.humanize import duration
 from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.state.queues import is_stuck, limit_of, oldest_wait_s, runs_name, why_waiting
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
-    from trigger_tui.ui.app import TriggerApp
+    pass
 
 COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("running", "RUNNING"), ("limit", "LIMIT"),
            ("load", "LOAD"), ("queued", "QUEUED"), ("wait", "OLDEST WAIT"), ("type", "TYPE"))
@@ -55,7 +55,7 @@ def state_of(queue: Any, stuck: bool = False) -> Text:
     return Text("✓ ok")
 
 
-class QueuesScreen(Screen[None]):
+class QueuesScreen(TablePane):
     HELP_SCOPE = "Queues"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,14 +83,6 @@ class QueuesScreen(Screen[None]):
         yield table
         yield Static(id="queues-status")
         yield Footer()
-
-    @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -177,12 +169,6 @@ class QueuesScreen(Screen[None]):
             return None
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         return session.store.collection("queues").get(key or "")
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
@@ -35,11 +35,12 @@ from trigger_tui.state.schedules import (
     next_fires,
 )
 from trigger_tui.ui.format import ago
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
-    from trigger_tui.ui.app import TriggerApp
+    pass
 
 # The id goes last: the task, the cron and when it fires are what a narrow terminal must show.
 COLUMNS = (("active", "ON"), ("task", "TASK"), ("cron", "CRON"), ("words", "WHEN"),
@@ -66,7 +67,7 @@ def fires_text(cron: str, tz: str, now: float, count: int = PREVIEW) -> Text:
     return out
 
 
-class SchedulesScreen(Screen[None]):
+class SchedulesScreen(TablePane):
     HELP_SCOPE = "Schedules"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,14 +100,6 @@ class SchedulesScreen(Screen[None]):
         yield Static(id="schedules-next", markup=False)
         yield Static(id="schedules-status", markup=False)
         yield Footer()
-
-    @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -203,12 +196,6 @@ class SchedulesScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._store().collection("schedules").get(key or "")
-
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("create", "edit", "toggle_active", "delete") and \

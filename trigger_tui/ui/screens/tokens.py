@@ -8,14 +8,14 @@ so there is no "waiting runs" column rather than a guessed one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Static, TextArea
 
 from trigger_tui.state.envvars import SUPPORT
@@ -28,12 +28,12 @@ from trigger_tui.state.tokens import (
     parse_tags,
 )
 from trigger_tui.ui.format import ago, span
+from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     from trigger_tui.state.session import Session
-    from trigger_tui.ui.app import TriggerApp
 
 COLUMNS = (("status", "STATUS"), ("id", "TOKEN"), ("age", "AGE"), ("timeout", "TIMEOUT"),
            ("tags", "TAGS"))
@@ -53,7 +53,7 @@ def timeout_text(token: Any, now: float) -> str:
     return ago(at, now) if token.status == "TIMED_OUT" else "—"
 
 
-class TokensScreen(Screen[None]):
+class TokensScreen(TablePane):
     HELP_SCOPE = "Waitpoint tokens"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,10 +85,6 @@ class TokensScreen(Screen[None]):
         yield Footer()
 
     @property
-    def trigger_app(self) -> TriggerApp:
-        return cast("TriggerApp", self.app)
-
-    @property
     def session(self) -> Session:
         session = self.trigger_app.session
         assert session is not None
@@ -99,10 +95,6 @@ class TokensScreen(Screen[None]):
         poller = self.session.ensure_poller("tokens", TokensPoller)
         assert isinstance(poller, TokensPoller)
         return poller
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
 
     def on_mount(self) -> None:
         store = self.session.store
@@ -172,12 +164,6 @@ class TokensScreen(Screen[None]):
         return None if token_id is None else self.session.store.collection(KIND).get(token_id)
 
     # ------------------------------------------------------------------ keys
-    def action_cursor(self, direction: str) -> None:
-        if direction == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("create", "complete") and self.trigger_app.read_only:
             return None
