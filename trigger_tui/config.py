@@ -21,6 +21,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trigger_tui.keys import DEFAULT_BASE_URL, environment_of_key
+from trigger_tui.rules import Alerting, Rule, check_unique
 
 T = TypeVar("T")
 
@@ -138,6 +139,17 @@ class SavedQuery(_Strict):
     period: str | None = None
 
 
+class WallSettings(_Strict):
+    """`[wall]`: the unattended wall-monitor view (`trigger-tui --wall`)."""
+
+    window_min: int = Field(default=60, ge=5, le=720,
+                            description="minutes of history each sparkline shows")
+    rotate_s: float = Field(default=0.0, ge=0.0,
+                            description="show one environment at a time, switching every this "
+                            "many seconds (0: side by side)")
+    poll_s: float = Field(default=2.0, ge=1.0, description="how often the figures are read")
+
+
 class Settings(_Strict):
     """The whole file: named profiles and the one used when `--profile` is not given."""
 
@@ -148,12 +160,18 @@ class Settings(_Strict):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Remapped keys by binding id, e.g. `"run.cancel" = "x"` (several keys: `"x,ctrl+x"`).
     The ids are listed in docs/keymap.md and in the help overlay."""
+    alerts: list[Rule] = Field(default_factory=list)
+    """Alert rules (`[[alerts]]` tables), evaluated in the console and in wall mode."""
+    alerting: Alerting = Field(default_factory=Alerting)
+    """Where firing alerts are announced besides the screen: bell, desktop, webhook."""
+    wall: WallSettings = Field(default_factory=WallSettings)
 
     @model_validator(mode="after")
     def _default_exists(self) -> Settings:
         if self.default_profile is not None and self.default_profile not in self.profiles:
             raise ValueError(f"default_profile {self.default_profile!r} is not one of the "
                              "profiles in this file")
+        check_unique(self.alerts)
         return self
 
 

@@ -94,6 +94,10 @@ class ClientOptions:
     sleep: Sleep = asyncio.sleep
     now: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
+    # The API runs at most 3 queries at once per project (429 beyond). Clients of one project
+    # (several environments on a wall) pass one shared semaphore; 2 leaves a slot for the
+    # application's own dashboards and scripts.
+    query_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
 
 class TriggerClient:

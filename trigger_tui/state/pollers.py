@@ -173,6 +173,8 @@ class Poller:
             except Exception as exc:  # a poller reports, it never crashes
                 h.latency_s = self._timer() - started
                 h.consecutive_failures += 1
+                if h.failing_since is None:
+                    h.failing_since = h.last_attempt
                 h.last_error = self._describe(exc)
                 self._delay_s = self._backoff(exc)
                 self._notify_health()
@@ -180,6 +182,7 @@ class Poller:
             h.latency_s = self._timer() - started
             h.last_success = self.clock()
             h.last_error = None
+            h.failing_since = None
             h.consecutive_failures = 0
             self.polls += 1
             self._delay_s = self._after_success()

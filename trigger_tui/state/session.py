@@ -14,8 +14,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from trigger_tui.rules import Alerting, Rule
 from trigger_tui.state.actions import Actions
+from trigger_tui.state.alerts import Alerts
 from trigger_tui.state.filters import RunFilter
+from trigger_tui.state.metrics import DEFAULT_WINDOW_S, MetricsPoller
+from trigger_tui.state.notify import Notifier
 from trigger_tui.state.pollers import DetailPoller, Poller, QueuesPoller, RunsPoller
 from trigger_tui.state.store import Store
 
@@ -48,6 +52,9 @@ class Session:
         self._details: dict[str, DetailPoller] = {}
         self._paused = False
         self._started = False
+        self.alerts: Alerts | None = None
+        self.notifier: Notifier | None = None
+        self._runs_interval_s = 2.0
 
     # ------------------------------------------------------------------ what the UI reads
     @property
@@ -89,6 +96,10 @@ class Session:
     async def stop(self) -> None:
         """Stop and await every poller task; close the client if the session owns it."""
         self._started = False
+        if self.alerts is not None:
+            self.alerts.detach()
+        if self.notifier is not None:
+            await self.notifier.aclose()
         for poller in self._all_pollers():
             poller.stop()
         tasks = [*self._tasks.values(), *self._closing]
@@ -148,6 +159,40 @@ class Session:
                 self._spawn(poller)
         return poller
 
+    # ------------------------------------------------------------------ alerting
+    def enable_metrics(self, *, window_s: float = DEFAULT_WINDOW_S,
+                       interval_s: float | None = None) -> MetricsPoller:
+        """The environment's figures (wall tiles, alert rules), polled from now on."""
+        windows = self.alerts.windows if self.alerts is not None else ()
+        interval = interval_s if interval_s is not None else self.runs_interval_s
+        poller = self.ensure_poller("metrics", lambda client, store, **kw: MetricsPoller(
+            client, store, interval_s=interval, window_s=window_s, windows=windows, **kw))
+        assert isinstance(poller, MetricsPoller)
+        return poller
+
+    def enable_alerts(self, rules: tuple[Rule, ...] | list[Rule],
+                      settings: Alerting | None = None, *,
+                      transport: Any = None, environment: str | None = None) -> Alerts:
+        """Evaluate `rules` (those for this environment) from now on; watches work as well.
+        The metrics poller starts when a rule or a task watch needs it."""
+        self.notifier = Notifier(self.store, transport=transport, clock=self.clock)
+        alerts = Alerts(self.store, rules, environment=environment or self.environment or "prod",
+                        settings=settings, notifier=self.notifier, clock=self.clock,
+                        project=self.project_ref, stale_after=self._metrics_stale_after)
+        self.alerts = alerts
+        alerts.attach()
+        if alerts.needs_metrics:
+            self.enable_metrics()
+        return alerts
+
+    def _metrics_stale_after(self) -> float:
+        h = self.store.health.get("metrics")
+        return 2 * h.interval_s if h is not None else 10.0
+
+    @property
+    def runs_interval_s(self) -> float:
+        return self._runs_interval_s
+
     # ------------------------------------------------------------------ one run
     def watch_run(self, run_id: str, *, start: bool = True) -> DetailPoller:
         """The detail poller of one run (created once). With `start`, it runs as a session
@@ -182,29 +227,36 @@ class Session:
                 filter: RunFilter | None = None, intervals: Any = None,
                 clock: Callable[[], float] = time.time, sleep: Sleep = asyncio.sleep,
                 timer: Callable[[], float] = time.perf_counter,
-                close_client: bool = True, clock_rate: float = 1.0) -> Session:
+                close_client: bool = True, clock_rate: float = 1.0,
+                runs: bool = True) -> Session:
         """A session over a real connection. `intervals` is the config's PollIntervals
-        (`runs_s`, `queues_s`, `run_detail_s`); pollers never go below 1 s."""
+        (`runs_s`, `queues_s`, `run_detail_s`); pollers never go below 1 s. Without `runs`
+        (the wall monitor) there is no runs view to poll."""
         store = store or Store()
         options: dict[str, Any] = {"clock": clock, "sleep": sleep, "timer": timer,
                                    "clock_rate": clock_rate}
         runs_s = float(getattr(intervals, "runs_s", 2.0))
         queues_s = float(getattr(intervals, "queues_s", 5.0))
         detail_s = float(getattr(intervals, "run_detail_s", 2.0))
-        pollers: list[Poller] = [
-            RunsPoller(client, store, interval_s=runs_s, filter=filter, **options),
-            QueuesPoller(client, store, interval_s=queues_s, **options),
-        ]
+        pollers: list[Poller] = [QueuesPoller(client, store, interval_s=queues_s, **options)]
+        if runs:
+            pollers.insert(0, RunsPoller(client, store, interval_s=runs_s, filter=filter,
+                                         **options))
         actions = Actions(client, store, clock=clock, sleep=sleep, clock_rate=clock_rate)
-        return cls(client, store, pollers, actions, clock=clock, close_client=close_client,
-                   detail_interval_s=detail_s, poller_options=options)
+        session = cls(client, store, pollers, actions, clock=clock, close_client=close_client,
+                      detail_interval_s=detail_s, poller_options=options)
+        session._runs_interval_s = runs_s
+        return session
 
     @classmethod
     def for_demo(cls, speed: float = 5.0, seed: int = 7, clock: Any = None, *,
                  read_only: bool = False, filter: RunFilter | None = None,
                  intervals: Any = None, sleep: Sleep = asyncio.sleep,
-                 history_s: float = 7200.0) -> Session:
-        """A session on the in-process emulator: the demo project's production environment.
+                 history_s: float = 7200.0, environment: str = "prod",
+                 beside: Session | None = None, runs: bool = True) -> Session:
+        """A session on the in-process emulator: one environment (prod by default) of the
+        demo project. A session `beside` another shares its world and emulator (several
+        environments of one demo project).
 
         With no `clock` the world runs on a RealClock `speed` times faster than wall time; a
         test passes a FakeClock, and then latency is measured on it too, so nothing rendered
@@ -218,16 +270,24 @@ class Session:
         from trigger_tui.emulator.clock import RealClock
         from trigger_tui.emulator.world import DEMO_KEYS, World
 
-        world_clock = clock if clock is not None else RealClock(speed)
-        world = World(world_clock, seed=seed, history_s=history_s)
-        app = create_app(world)
-        client = TriggerClient(ClientOptions(
-            base_url=world.api_origin, key=DEMO_KEYS["prod"], project_ref=world.project_ref,
-            read_only=read_only, transport=httpx.ASGITransport(app=app), now=world_clock.now))
-        timer = world_clock.now if clock is not None else time.perf_counter
+        if beside is not None:
+            world, app = beside.world, beside.emulator
+            world_clock = world.clock
+        else:
+            world_clock = clock if clock is not None else RealClock(speed)
+            world = World(world_clock, seed=seed, history_s=history_s)
+            app = create_app(world)
+        options = ClientOptions(
+            base_url=world.api_origin, key=DEMO_KEYS[environment], project_ref=world.project_ref,
+            read_only=read_only, transport=httpx.ASGITransport(app=app), now=world_clock.now)
+        if beside is not None:  # one project: one query budget
+            options.query_slots = beside.client.options.query_slots
+        client = TriggerClient(options)
+        fake = not hasattr(world_clock, "speed")
+        timer = world_clock.now if fake else time.perf_counter
         session = cls.connect(client, filter=filter, intervals=intervals,
                               clock=world_clock.now, sleep=sleep, timer=timer,
-                              clock_rate=1.0 if clock is not None else speed)
+                              clock_rate=1.0 if fake else world_clock.speed, runs=runs)
         session.world = world
         session.emulator = app
         return session

@@ -122,6 +122,7 @@ class Health:
     latency_s: float | None = None
     paused: bool = False
     next_at: float | None = None  # when the next poll is due (None while paused or stopped)
+    failing_since: float | None = None  # the first failure of the current run of failures
 
     def state(self, now: float) -> str:
         if self.consecutive_failures and (self.last_success is None or

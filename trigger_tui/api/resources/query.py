@@ -21,7 +21,9 @@ class Query(Resource):
                       format: Literal["json", "csv"] = "json",
                       retry: RetryPolicy | None = None) -> QueryResult:
         """Run a query. It is a POST but reads only, so a read-only connection may run it and
-        a failure may be retried. Pollers pass `retry=NO_RETRY` and back off themselves."""
+        a failure may be retried. Pollers pass `retry=NO_RETRY` and back off themselves.
+        Queries wait for one of the client's `query_slots`, so this console never trips the
+        project's query concurrency limit on its own."""
         body: dict[str, Any] = {"query": trql, "scope": scope}
         put(body, "period", period)
         if from_ is not None:
@@ -29,8 +31,9 @@ class Query(Resource):
         if to is not None:
             body["to"] = iso_time(to)
         body["format"] = format
-        data = await self._json("POST", PATH, body=body, mutating=False, idempotent=True,
-                                retry=retry)
+        async with self._client.options.query_slots:
+            data = await self._json("POST", PATH, body=body, mutating=False, idempotent=True,
+                                    retry=retry)
         return validate(QueryResult, data, f"POST {PATH}")
 
     async def schema(self) -> QuerySchema:
