@@ -9,7 +9,7 @@ from trigger_tui import __version__
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from trigger_tui import commands
+    from trigger_tui import commands, serve
 
     parser = argparse.ArgumentParser(
         prog="trigger-tui",
@@ -22,8 +22,14 @@ def _build_parser() -> argparse.ArgumentParser:
     console = parser.add_argument_group("the console (when no command is given)")
     console.add_argument("--demo", action="store_true",
                          help="run against the built-in emulator with a simulated workload")
-    console.add_argument("--profile", help="the profile to use (config file)")
-    console.add_argument("--env", help="environment: dev, staging, prod or preview")
+    console.add_argument("--wall", action="store_true",
+                         help="the unattended wall monitor: big figures, alerts, read-only")
+    console.add_argument("--profile", action="append",
+                         help="the profile to use (config file); with --wall, repeat it to show "
+                         "several")
+    console.add_argument("--env", action="append",
+                         help="environment: dev, staging, prod or preview; with --wall, repeat it "
+                         "to show several side by side")
     console.add_argument("--read-only", action="store_true",
                          help="refuse every change; nothing mutating is sent")
     console.add_argument("--api-url", help="the API origin (default https://api.trigger.dev)")
@@ -47,12 +53,17 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rate-limit", default="750,250,10s", metavar="MAX,REFILL,INTERVAL",
                       help="API rate-limit token bucket per environment (default 750,250,10s)")
     commands.register(sub)
+    serve.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from trigger_tui import serve
+
+        return serve.run(args)
     if args.command == "demo-server":
         from trigger_tui.emulator.faults import Faults, FaultSpecError
         from trigger_tui.emulator.ratelimit import parse_budget
@@ -81,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so the headless commands never load Textual.
     from trigger_tui.ui.launch import LaunchOptions, run_console
 
-    return run_console(LaunchOptions.from_args(args))
+    try:
+        options = LaunchOptions.from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return run_console(options)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,17 @@ This module is plain pydantic so `trigger_tui.config` can load it without the st
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 RULE_KINDS = ("failure_rate", "queue_wait", "status", "no_completions", "connection")
 RuleKind = Literal["failure_rate", "queue_wait", "status", "no_completions", "connection"]
@@ -61,8 +69,16 @@ def parse_percent(value: str | float | int) -> float:
     else:
         fraction = float(value)
     if not 0 <= fraction <= 1:
-        raise ValueError(f"{value!r} is outside 0–100 %: write '5%' or the fraction 0.05")
+        if isinstance(value, str) and value.strip().endswith("%"):
+            raise ValueError(f"{value!r} is outside 0–100 %")
+        raise ValueError(f"{value!r} without '%' is a fraction, {fraction:.0%}: write "
+                         f"'{_plain(fraction)}%' for {_plain(fraction)} percent, or a fraction "
+                         "between 0 and 1 such as 0.05")
     return fraction
+
+
+def _plain(number: float) -> str:
+    return f"{number:g}"
 
 
 def span_text(seconds: float) -> str:
@@ -100,6 +116,16 @@ class Rule(BaseModel):
     desktop: bool | None = Field(default=None, description="override [alerting].desktop")
     webhook: bool | None = Field(default=None, description="false: never POST this rule")
 
+    @field_validator("when", mode="before")
+    @classmethod
+    def _kind(cls, value: object, info: ValidationInfo) -> object:
+        """Name the rule and the kinds there are: pydantic's literal error names neither."""
+        if isinstance(value, str) and value.strip() in RULE_KINDS:
+            return value.strip()
+        name = info.data.get("name")
+        who = f"rule {name!r}: " if name else ""
+        raise ValueError(f"{who}unknown `when` {value!r}: write one of " + ", ".join(RULE_KINDS))
+
     @field_validator("statuses")
     @classmethod
     def _statuses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -130,18 +156,30 @@ class Rule(BaseModel):
                 raise ValueError(f"rule {self.name!r} ({self.when}) needs `{name}`, e.g. "
                                  f"{name} = {example}")
         if self.when == "failure_rate":
-            parse_percent(self.above)  # type: ignore[arg-type]
+            self._parsed("above", parse_percent)
         elif self.above is not None:
             if self.when != "queue_wait":
                 raise ValueError(f"rule {self.name!r} ({self.when}) takes no `above`")
-            parse_duration(self.above)
-        if self.over is not None and parse_duration(self.over) > MAX_WINDOW_S:
-            raise ValueError(f"rule {self.name!r}: `over` is at most 24h")
+            self._parsed("above", parse_duration)
+        if self.over is not None:
+            if self.when == "queue_wait":
+                raise ValueError(f"rule {self.name!r} (queue_wait) takes no `over`: `above` "
+                                 "is how long the oldest run may wait")
+            if self._parsed("over", parse_duration) > MAX_WINDOW_S:
+                raise ValueError(f"rule {self.name!r}: `over` is at most 24h")
         if self.task is not None and self.when != "failure_rate":
             raise ValueError(f"rule {self.name!r}: `task` applies to failure_rate rules only")
         if self.queue is not None and self.when != "queue_wait":
             raise ValueError(f"rule {self.name!r}: `queue` applies to queue_wait rules only")
         return self
+
+    def _parsed(self, field: str, parse: Callable[[str | float | int], float]) -> float:
+        """`parse` the field, its error prefixed by the rule and the setting it is about."""
+        value = getattr(self, field)
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ValueError(f"rule {self.name!r}: {field} = {value!r}: {exc}") from None
 
     # ------------------------------------------------------------------ parsed values
     @property
@@ -193,9 +231,14 @@ class Alerting(BaseModel):
     @field_validator("webhook")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("webhook must be an http:// or https:// URL")
-        return value
+        if value is None:
+            return None
+        scheme, sep, rest = value.strip().partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+        if not sep or scheme.lower() not in ("http", "https") or not host or " " in value.strip():
+            raise ValueError(f"webhook {value!r} is not a URL: write it in full, e.g. "
+                             "'https://hooks.example.com/trigger-tui'")
+        return value.strip()
 
 
 def demo_rules() -> tuple[Rule, ...]:
@@ -211,8 +254,14 @@ def demo_rules() -> tuple[Rule, ...]:
 
 def check_unique(rules: tuple[Rule, ...] | list[Rule]) -> None:
     """Two rules with one name would share one alert line: refuse it."""
-    seen: set[str] = set()
-    for rule in rules:
+    seen: dict[str, int] = {}
+    for number, rule in enumerate(rules, start=1):
         if rule.name in seen:
-            raise ValueError(f"two alert rules are named {rule.name!r}: names must differ")
-        seen.add(rule.name)
+            raise ValueError(f"two alert rules are named {rule.name!r} (the {_nth(seen[rule.name])}"
+                             f" and the {_nth(number)} [[alerts]] table): names must differ")
+        seen[rule.name] = number
+
+
+def _nth(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

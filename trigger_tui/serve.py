@@ -31,6 +31,7 @@ USAGE = 2
 FAILED = 1
 TITLE = "trigger-tui"
 KEY_PREFIXES = (*KEY_ENVIRONMENTS, "tr_pat_")
+READ_ONLY_FLAGS = frozenset({"--read-only", "--wall"})  # the wall monitor is read-only too
 
 DESCRIPTION = """\
 Serve the console to a web browser (one console process per browser tab).
@@ -130,8 +131,8 @@ def default_public_url(host: str, port: int) -> str:
 
 def exposure_warning(host: str, port: int, console_args: Sequence[str], public_url: str) -> str:
     """The warning printed before serving on an address other machines can reach."""
-    access = ("read access to everything it shows (--read-only: no change is sent)"
-              if "--read-only" in console_args
+    access = ("read access to everything it shows (read-only: no change is sent)"
+              if READ_ONLY_FLAGS & set(console_args)
               else "its write access: cancel, replay, pause queues, edit environment variables… "
               "(add --read-only to refuse every change)")
     return (
@@ -193,7 +194,12 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
         print(f"trigger-tui serve: {problem}", file=err)
         return FAILED
 
-    from textual_serve.server import Server
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("trigger-tui serve: needs the textual-serve package (pip install textual-serve)",
+              file=err)
+        return FAILED
 
     server = Server(console_command(console_args), host=host.strip("[]"), port=port,
                     title=TITLE, public_url=public_url)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import shlex
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -201,9 +203,10 @@ def test_warning_comes_before_serving_on_all_interfaces(fake_server: type[FakeSe
     assert warning.count("\n") == 1
 
 
+@pytest.mark.parametrize("flag", ["--read-only", "--wall"])
 def test_the_warning_says_read_only_when_the_console_is_read_only(
-        fake_server: type[FakeServer]) -> None:
-    run("serve", "--host", "0.0.0.0", "--port", str(free_port()), "--", "--read-only")
+        flag: str, fake_server: type[FakeServer]) -> None:
+    run("serve", "--host", "0.0.0.0", "--port", str(free_port()), "--", "--demo", flag)
     warning = fake_server.made[0].stderr_at_serve
     assert "WARNING" in warning and "write access" not in warning and "read access" in warning
 
@@ -260,3 +263,22 @@ def test_an_unknown_host_is_one_line_and_exit_1(fake_server: type[FakeServer]) -
     assert err.splitlines()[-1] == (
         f"trigger-tui serve: cannot listen on no-such-host.invalid:{port}: unknown host")
     assert fake_server.made == []
+
+
+def test_registering_serve_loads_neither_textual_nor_the_web_server() -> None:
+    """The CLI imports this module for every command; headless ones must stay light."""
+    probe = ("import json, sys; import trigger_tui.serve; print(json.dumps(sorted({m.split('.')[0] "
+             "for m in sys.modules})))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                       text=True, check=True).stdout)
+    assert not {"textual", "textual_serve", "aiohttp"} & set(loaded)
+
+
+def test_without_textual_serve_installed_it_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)  # import fails
+    err = io.StringIO()
+    code = serve.run(parse("serve", "--port", str(free_port())), stderr=err)
+    assert code == 1
+    assert err.getvalue() == ("trigger-tui serve: needs the textual-serve package "
+                              "(pip install textual-serve)\n")

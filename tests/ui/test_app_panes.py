@@ -178,7 +178,7 @@ async def test_a_paused_queue_turns_stuck_and_w_says_why() -> None:
         assert screen.select_queue("task/resize-image")
         row = screen.table.get_row(queue.id)
         assert "paused" in str(row[0])  # paused wins over stuck in the state column
-        await pilot.press("w")
+        await pilot.press("y")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
@@ -191,6 +191,6 @@ async def test_a_paused_queue_turns_stuck_and_w_says_why() -> None:
         await h.session.pollers["queues"].poll_once()
         await pilot.pause()
         assert "stuck" in str(screen.table.get_row(queue.id)[0])
-        await pilot.press("w")
+        await pilot.press("y")
         await pilot.pause()
         assert "switched off" in str(app.screen.body)  # type: ignore[attr-defined]

@@ -208,7 +208,7 @@ async def test_waterfall_folds_with_keys_and_keeps_the_cursor_across_polls() -> 
         assert len(w.rows) == 4
         await pilot.press("e")
         assert len(w.rows) == 6
-        await pilot.press("w")
+        await pilot.press("z")
         assert [r.span.id for r in w.rows] == ["root", "a1", "a2"]
         await pilot.press("e", "end")
         assert w.selected_span is not None and w.selected_span.id == "smtp2"

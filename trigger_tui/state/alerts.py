@@ -153,7 +153,9 @@ class Alerts:
         if rule.when == "queue_wait":
             return self._queue_wait(rule.queue, rule.threshold, now)
         assert m is not None
-        counts = m.window(rule.window_s)
+        counts = m.counts.get(rule.window_s)
+        if counts is None:  # not counted (yet): "nothing finished" would be a false verdict
+            return None
         window = span_text(rule.window_s)
         if rule.when == "failure_rate":
             finished, failed = counts.finished(rule.task), counts.failed(rule.task)

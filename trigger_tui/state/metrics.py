@@ -193,15 +193,14 @@ class MetricsPoller(Poller):
         size = int(self.window_s // 60)
         self._minutes: dict[float, Minute] = {}
         self._gauges: deque[Gauge] = deque(maxlen=size)
-        self._loaded = False
+        self._loaded_at: float | None = None  # the clock at the last poll that read buckets
 
     async def _poll(self) -> None:
         now = self.clock()
-        since = now - self.window_s if not self._loaded else _minute(now) - 60.0
         buckets, counts, failures = await asyncio.gather(
-            self._buckets(since), asyncio.gather(*(self._counts(now, w) for w in self.windows)),
-            self._failures(now))
-        self._loaded = True
+            self._buckets(self._since(now)),
+            asyncio.gather(*(self._counts(now, w) for w in self.windows)), self._failures(now))
+        self._loaded_at = now
         for m in buckets:
             self._minutes[m.at] = m
         first = _minute(now) - self.window_s + 60.0
@@ -214,6 +213,14 @@ class MetricsPoller(Poller):
         self.store.put("metrics", METRICS_KEY, Metrics(
             at=now, window_s=self.window_s, minutes=minutes, gauges=tuple(self._gauges),
             counts={c.window_s: c for c in counts}, failures=failures, queues=queues))
+
+    def _since(self, now: float) -> float:
+        """Where this poll's buckets start: the whole window at first, then the minute before
+        the current one, or further back to the last poll's minute after a gap (a pause, a
+        failing API), so the minutes in between are read rather than left as zeros."""
+        if self._loaded_at is None:
+            return now - self.window_s
+        return max(now - self.window_s, min(_minute(now) - 60.0, _minute(self._loaded_at)))
 
     async def _buckets(self, since: float) -> list[Minute]:
         sql = ("SELECT toStartOfMinute(completed_at) AS minute, count() AS finished, "
@@ -282,6 +289,9 @@ class MetricsPoller(Poller):
             self._gauges[-1] = gauge
         else:
             self._gauges.append(gauge)
+        first = _minute(now) - self.window_s + 60.0
+        while self._gauges and self._gauges[0].at < first:  # after a gap: not this window's
+            self._gauges.popleft()
 
 
 def metrics_of(store: Store) -> Metrics | None:

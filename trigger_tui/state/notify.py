@@ -83,13 +83,19 @@ class Notifier:
         if self._client is None:
             self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
         try:
-            response = await self._client.post(url, json=alert.to_json(project),
-                                               timeout=timeout_s)
-        except httpx.TimeoutException:
+            # httpx's timeout bounds each read, not the whole exchange: a receiver that
+            # trickles its answer would hold the send for ever without the outer bound.
+            async with asyncio.timeout(timeout_s):
+                response = await self._client.post(url, json=alert.to_json(project),
+                                                   timeout=timeout_s)
+        except (httpx.TimeoutException, TimeoutError):
             self._failed("webhook", alert, f"no answer within {timeout_s:g} s")
             return
         except httpx.HTTPError as exc:
             self._failed("webhook", alert, f"could not reach it ({type(exc).__name__})")
+            return
+        except Exception as exc:  # a broken receiver must not stop the monitor
+            self._failed("webhook", alert, f"unexpected {type(exc).__name__}")
             return
         if response.status_code >= 300:
             self._failed("webhook", alert, f"it answered HTTP {response.status_code}")
@@ -116,8 +122,11 @@ class Notifier:
             await proc.wait()
             self._failed("desktop", alert, "the notification command hung")
             return
-        self.sent.append(("desktop", alert.rule, "ok" if proc.returncode == 0 else
-                          f"exit {proc.returncode}"))
+        if proc.returncode != 0:
+            self._failed("desktop", alert, f"{self.desktop_command} exited with "
+                         f"{proc.returncode}")
+            return
+        self.sent.append(("desktop", alert.rule, "ok"))
 
     def _failed(self, channel: str, alert: Alert, why: str) -> None:
         self.sent.append((channel, alert.rule, why))

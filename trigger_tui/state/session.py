@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from trigger_tui.rules import Alerting, Rule
 from trigger_tui.state.actions import Actions
-from trigger_tui.state.alerts import Alerts
+from trigger_tui.state.alerts import DEFAULT_QUEUE_WATCH_S, Alerts, Watch
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.state.metrics import DEFAULT_WINDOW_S, MetricsPoller
 from trigger_tui.state.notify import Notifier
@@ -55,6 +55,7 @@ class Session:
         self.alerts: Alerts | None = None
         self.notifier: Notifier | None = None
         self._runs_interval_s = 2.0
+        self._unsub_watches: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------------ what the UI reads
     @property
@@ -98,6 +99,7 @@ class Session:
         self._started = False
         if self.alerts is not None:
             self.alerts.detach()
+            self._unsub_watches()
         if self.notifier is not None:
             await self.notifier.aclose()
         for poller in self._all_pollers():
@@ -181,9 +183,55 @@ class Session:
                         project=self.project_ref, stale_after=self._metrics_stale_after)
         self.alerts = alerts
         alerts.attach()
-        if alerts.needs_metrics:
-            self.enable_metrics()
+        metrics = self.pollers.get("metrics")
+        if isinstance(metrics, MetricsPoller):
+            metrics.windows = tuple(sorted({*metrics.windows, *alerts.windows}))
+        elif alerts.needs_metrics:
+            self.enable_metrics(interval_s=self.pollers["queues"].interval_s)
+        self._unsub_watches = self.store.subscribe("watches", self._watches_changed)
         return alerts
+
+    # ------------------------------------------------------------------ watches
+    def watch(self, key: str, *, label: str = "", threshold_s: float | None = None) -> Watch:
+        """Tell the operator when `run:<id>` ends, `task:<id>` fails or `queue:<name>`'s
+        oldest wait passes `threshold_s`, whatever pane is on screen."""
+        alerts = self.alerts or self.enable_alerts(())
+        kind, _, target = key.partition(":")
+        if kind == "run":
+            name = f"watch:{target}"
+            self.ensure_poller(name, lambda client, store, **kw: DetailPoller(
+                client, store, target, name=name, interval_s=self.detail_interval_s, **kw))
+            return alerts.watch_run(target, label)
+        if kind == "task":
+            self.enable_metrics(interval_s=self.pollers["queues"].interval_s)
+            return alerts.watch_task(target)
+        if kind == "queue":
+            return alerts.watch_queue(target, threshold_s or DEFAULT_QUEUE_WATCH_S)
+        raise ValueError(f"cannot watch {key!r}: watch run:<id>, task:<id> or queue:<name>")
+
+    def unwatch(self, key: str) -> None:
+        if self.alerts is not None:
+            self.alerts.unwatch(key)
+
+    def _watches_changed(self, _: frozenset[str]) -> None:
+        """A run watch that fired (or was dropped) no longer needs its run polled."""
+        watched = self.store.collection("watches").items
+        for name in [n for n in self.pollers if n.startswith("watch:")]:
+            if f"run:{name.removeprefix('watch:')}" not in watched:
+                self._drop_poller(name)
+
+    def _drop_poller(self, name: str) -> None:
+        poller = self.pollers.pop(name, None)
+        if poller is None:
+            return
+        poller.stop()
+        self.store.health.pop(name, None)
+        self.store.notify("health", (name,))
+        task = self._tasks.pop(name, None)
+        if task is not None and not task.done():
+            task.cancel()
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def _metrics_stale_after(self) -> float:
         h = self.store.health.get("metrics")

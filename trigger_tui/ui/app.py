@@ -8,8 +8,6 @@ demo or save a profile and connect, without a restart.
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -22,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.ui import panes
+from trigger_tui.ui.hangup import hang_up_quits
 from trigger_tui.ui.keymap import display_keys
 from trigger_tui.ui.widgets.header import HeaderInfo, summarise_health
 
@@ -81,6 +80,7 @@ class TriggerApp(App[int]):
         Binding("N", "trigger", "Trigger a task", show=False, id="app.trigger"),
         Binding("exclamation_mark", "connection", "Connection", show=False,
                 id="app.connection"),
+        Binding("A", "alerts", "Alerts & watches", show=False, id="app.alerts"),
         *(Binding(p.key, f"pane('{p.name}')", p.title, show=False, id=f"app.pane.{p.name}")
           for p in panes.PANES),
     ]
@@ -100,6 +100,7 @@ class TriggerApp(App[int]):
         self._wanted_theme = theme
         self._unsubscribe: list[Callable[[], None]] = []
         self._last_notice = 0
+        self._last_alert = 0
         self._started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -110,7 +111,7 @@ class TriggerApp(App[int]):
             self.set_keymap(self.user_keymap)
         for pane in panes.PANES:
             self.add_mode(pane.name, pane.factory)
-        self._hang_up_quits()
+        self._unsubscribe.append(hang_up_quits(self))
         if self.session is None:
             from trigger_tui.ui.screens.welcome import WelcomeScreen
 
@@ -124,6 +125,8 @@ class TriggerApp(App[int]):
         self._last_notice = store.notices[-1].seq if store.notices else 0
         self._unsubscribe.append(store.subscribe("notices", self._on_notices))
         self._unsubscribe.append(store.subscribe("health", self._on_health))
+        self._unsubscribe.append(store.subscribe("alerts", self._on_alerts))
+        self._last_alert = max((int(k) for k in store.collection("alerts").items), default=0)
         self.session.start()
         self._started = True
         await self.switch_mode(panes.PANES[0].name)
@@ -137,19 +140,6 @@ class TriggerApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         await self._start_session()
-
-    def _hang_up_quits(self) -> None:
-        """When the SSH session goes away (SIGHUP), exit cleanly: pollers stop, client closes."""
-        try:
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self.exit)
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-            return  # not the main thread, or no SIGHUP on this platform
-
-        def restore() -> None:
-            loop.remove_signal_handler(signal.SIGHUP)
-
-        self._unsubscribe.append(restore)
 
     async def on_unmount(self) -> None:
         await self.shutdown()
@@ -184,7 +174,9 @@ class TriggerApp(App[int]):
             profile=label.profile, project=label.project, environment=label.environment,
             branch=label.branch, read_only=self.read_only, paused=self.session.paused,
             health=state, health_age_s=age, health_source=source,
-            rate_remaining=rate.remaining, rate_limit=rate.limit, demo=label.demo)
+            rate_remaining=rate.remaining, rate_limit=rate.limit, demo=label.demo,
+            alerts=len(alerts.firing()) if (alerts := self.session.alerts) else 0,
+            watches=len(store.collection("watches")))
 
     def _tick(self) -> None:
         """Once a second: ages ("12s ago", "stale 30s") move on even when no data changes.
@@ -205,6 +197,23 @@ class TriggerApp(App[int]):
         """Every toast is plain text: messages carry run data and server words, and a task
         name like `[bold]x` must show as typed, never be read as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _on_alerts(self, changed: frozenset[str]) -> None:
+        """A new firing (or a watch's news) is told whatever pane is on screen, once."""
+        if self.session is None:
+            return
+        alerts = self.session.store.collection("alerts")
+        for key in sorted(changed, key=int):
+            alert = alerts.get(key)
+            if alert is None or alert.seq <= self._last_alert:
+                continue
+            self._last_alert = alert.seq
+            title = "Watch" if alert.kind == "watch" else f"Alert: {alert.rule}"
+            self.notify(alert.message, title=title, timeout=10,
+                        severity="information" if alert.kind == "watch" else "error")
+            if alert.bell:
+                self.bell()
+        self.call_later(self._tick)
 
     def _on_notices(self, changed: frozenset[str]) -> None:
         if self.session is None:
@@ -334,13 +343,33 @@ class TriggerApp(App[int]):
 
         open_trigger(self)
 
+    async def action_alerts(self) -> None:
+        from trigger_tui.ui.screens.alerts import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            await self.push_screen(AlertsScreen())
+
+    def toggle_watch(self, key: str, label: str, *, threshold_s: float | None = None) -> None:
+        """Watch `key` (`run:…`, `task:…`, `queue:…`), or stop watching it: one key toggles."""
+        if self.session is None:
+            return
+        if self.session.alerts is not None and self.session.alerts.is_watched(key):
+            self.session.unwatch(key)
+            self.notify(f"No longer watching {label}", timeout=3)
+        else:
+            self.session.watch(key, label=label, threshold_s=threshold_s)
+            self.notify(f"Watching {label}: you will be told here, whatever pane is open "
+                        "(A lists watches)", timeout=4)
+        self._tick()
+
     async def action_connection(self) -> None:
         from trigger_tui.ui.screens.connection import ConnectionScreen
 
         await self.push_screen(ConnectionScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle_pause", "refresh_now", "connection", "pane", "jump", "trigger"):
+        if action in ("toggle_pause", "refresh_now", "connection", "pane", "jump", "trigger",
+                      "alerts"):
             return self.session is not None
         if action == "quit" and isinstance(self.screen, ModalScreen):
             return False  # a stray `q` in a dialog or form must not end the session

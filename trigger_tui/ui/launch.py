@@ -10,18 +10,25 @@ code 2, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
 
 from trigger_tui import config
 from trigger_tui.api.client import ClientOptions, TriggerClient
 from trigger_tui.config import ConfigError, Flags, Resolved
+from trigger_tui.rules import demo_rules
 from trigger_tui.state.session import Session
 from trigger_tui.ui.app import ConnectionLabel, Connector, TriggerApp, WelcomeInfo
+
+if TYPE_CHECKING:
+    from trigger_tui.ui.wall.app import WallApp
 
 DEMO_SPEED = 5.0  # simulated seconds per real second: a demo that visibly moves
 DEMO_SEED = 7
@@ -43,12 +50,27 @@ class LaunchOptions:
     demo_seed: int = DEMO_SEED
     columns: Sequence[str] | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)
+    wall: bool = False
+    envs: tuple[str, ...] = ()  # wall mode: every --env given (the console takes one)
+    profiles: tuple[str, ...] = ()  # wall mode: every --profile given
 
     @classmethod
     def from_args(cls, args: Any) -> LaunchOptions:
-        """From an argparse namespace with any of the fields above (missing ones default)."""
+        """From an argparse namespace with any of the fields above (missing ones default).
+        `--env` and `--profile` may repeat (lists): the wall shows each; the console refuses
+        more than one."""
         names = [f for f in cls.__dataclass_fields__ if hasattr(args, f)]
         values = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+        for single, many in (("env", "envs"), ("profile", "profiles")):
+            given = values.pop(single, None)
+            if isinstance(given, list | tuple):
+                values[many] = tuple(given)
+                if len(given) > 1 and not values.get("wall"):
+                    raise ValueError(f"the console shows one {single} at a time: give --{single} "
+                                     f"once, or add --wall to watch several side by side")
+                given = given[0] if given else None
+            if given is not None:
+                values[single] = given
         return cls(**values)
 
     def flags(self) -> Flags:
@@ -62,12 +84,18 @@ def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = Non
     """The console for `options` (raises ConfigError / ValueError for unusable settings)."""
     env = os.environ if environ is None else environ
     path = config_file or config.config_path(env)
-    connector = Connector(demo=lambda: demo_session(options),
-                          profile=lambda name: profile_session(options, name, env, path))
     loaded = config.load(path)
+
+    def demo() -> tuple[Session, ConnectionLabel]:
+        session, label = demo_session(options)
+        enable_alerts(session, loaded.settings, demo=True)
+        return session, label
+
+    connector = Connector(demo=demo,
+                          profile=lambda name: profile_session(options, name, env, path))
     keymap = {**loaded.settings.keymap, **options.keymap}
     if options.demo:
-        session, label = demo_session(options)
+        session, label = demo()
         return TriggerApp(session, read_only=options.read_only, label=label,
                           columns=options.columns, keymap=keymap, connector=connector)
     resolved = config.resolve(loaded.settings, options.flags(), env)
@@ -77,9 +105,17 @@ def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = Non
         return TriggerApp(None, read_only=options.read_only, welcome=welcome,
                           connector=connector, keymap=keymap)
     session, label = connect(resolved)
+    enable_alerts(session, loaded.settings)
     return TriggerApp(session, read_only=resolved.read_only.value, label=label,
                       theme=resolved.theme.value, columns=options.columns,
                       keymap=keymap, connector=connector)
+
+
+def enable_alerts(session: Session, settings: config.Settings, *, demo: bool = False) -> None:
+    """The config's alert rules run in the console too (the header shows a badge); the demo
+    shows its own rules when the file has none."""
+    rules = tuple(settings.alerts) or (demo_rules() if demo else ())
+    session.enable_alerts(rules, settings.alerting)
 
 
 def demo_session(options: LaunchOptions) -> tuple[Session, ConnectionLabel]:
@@ -97,14 +133,18 @@ def demo_label(session: Session) -> ConnectionLabel:
                            environment=session.environment or "prod", demo=True)
 
 
-def connect(resolved: Resolved) -> tuple[Session, ConnectionLabel]:
+def connect(resolved: Resolved, *, runs: bool = True,
+            query_slots: asyncio.Semaphore | None = None) -> tuple[Session, ConnectionLabel]:
     """A session over the API with a resolved key (the caller checked there is one)."""
     key = resolved.key.value
     assert key is not None
-    client = TriggerClient(ClientOptions(
+    options = ClientOptions(
         base_url=resolved.api_url.value, key=key, project_ref=resolved.project_ref.value,
-        branch=resolved.branch.value, read_only=resolved.read_only.value))
-    session = Session.connect(client, intervals=resolved.poll.value)
+        branch=resolved.branch.value, read_only=resolved.read_only.value)
+    if query_slots is not None:
+        options.query_slots = query_slots
+    client = TriggerClient(options)
+    session = Session.connect(client, intervals=resolved.poll.value, runs=runs)
     label = ConnectionLabel(profile=resolved.profile.value, project=resolved.project_ref.value,
                             environment=resolved.environment.value,
                             branch=resolved.branch.value)
@@ -123,10 +163,65 @@ def profile_session(options: LaunchOptions, name: str, environ: Mapping[str, str
     return connect(resolved)
 
 
+def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = None,
+                   config_file: Path | None = None) -> WallApp:
+    """The wall monitor: one read-only panel per environment (and profile) asked for, each
+    with its metrics poller and the config's alert rules (the demo's own rules when the file
+    has none and `--demo` is given)."""
+    from trigger_tui.ui.wall.app import WallApp
+    from trigger_tui.ui.wall.panel import WallOptions, WallPanel
+
+    env = os.environ if environ is None else environ
+    path = config_file or config.config_path(env)
+    settings = config.load(path).settings
+    rules = tuple(settings.alerts) or (demo_rules() if options.demo else ())
+    wall = settings.wall
+    envs = options.envs or ((options.env,) if options.env else ())
+    panels: list[WallPanel] = []
+    if options.demo:
+        if options.profiles or options.profile:
+            raise ValueError("--demo shows the demo project: drop --profile")
+        first: Session | None = None
+        for name in envs or ("prod",):
+            slug = config.normalise_environment(name)
+            session = Session.for_demo(speed=options.demo_speed, seed=options.demo_seed,
+                                       environment=slug, beside=first, read_only=True,
+                                       runs=False)
+            first = first or session
+            panels.append(WallPanel(session, ConnectionLabel(
+                project=session.project_ref, environment=slug, demo=True)))
+    else:
+        slots: dict[tuple[str, str | None], asyncio.Semaphore] = {}
+        profiles = options.profiles or ((options.profile,) if options.profile else (None,))
+        for profile in profiles:
+            for env_name in envs or (None,):
+                flags = Flags(profile=profile, env=env_name, api_url=options.api_url,
+                              read_only=True, branch=options.branch,
+                              project_ref=options.project_ref)
+                resolved = config.resolve(settings, flags, env)
+                if not resolved.key.value:
+                    parts = (f"profile {profile}" if profile else "",
+                             f"environment {env_name}" if env_name else "")
+                    where = " ".join(p for p in parts if p)
+                    raise ConfigError(f"no API key for {where or 'the wall'}: "
+                                      + ("; ".join(resolved.notes) or "set TRIGGER_SECRET_KEY "
+                                         "or add a profile with `trigger-tui config add-profile`"))
+                project = (resolved.api_url.value, resolved.project_ref.value)
+                session, label = connect(resolved, runs=False,
+                                         query_slots=slots.setdefault(project,
+                                                                      asyncio.Semaphore(2)))
+                panels.append(WallPanel(session, label))
+    for panel in panels:
+        panel.session.enable_metrics(window_s=wall.window_min * 60.0, interval_s=wall.poll_s)
+        panel.session.enable_alerts(rules, settings.alerting)
+    return WallApp(panels, WallOptions(window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s,
+                                       bell=settings.alerting.bell))
+
+
 def run_console(options: LaunchOptions) -> int:
-    """Run the console in this terminal; the process exit code."""
+    """Run the console (or the wall) in this terminal; the process exit code."""
     try:
-        app = build_app(options)
+        app: App[int] = build_wall_app(options) if options.wall else build_app(options)
     except (ConfigError, ValueError) as exc:
         print(f"trigger-tui: {exc}", file=sys.stderr)
         return USAGE

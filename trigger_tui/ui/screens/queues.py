@@ -20,7 +20,14 @@ from textual.widgets import DataTable, Footer, Static
 from trigger_tui.humanize import duration
 from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
-from trigger_tui.state.queues import is_stuck, limit_of, oldest_wait_s, runs_name, why_waiting
+from trigger_tui.state.queues import (
+    STUCK_AFTER_S,
+    is_stuck,
+    limit_of,
+    oldest_wait_s,
+    runs_name,
+    why_waiting,
+)
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
@@ -63,7 +70,8 @@ class QueuesScreen(TablePane):
         Binding("P", "toggle_pause", "Pause/resume", id="queues.pause"),
         Binding("o", "override", "Override limit", id="queues.override"),
         Binding("O", "reset_limit", "Reset limit", show=False, id="queues.reset"),
-        Binding("w", "why", "Why waiting?", id="queues.why"),
+        Binding("y", "why", "Why waiting?", id="queues.why"),
+        Binding("w", "watch", "Watch queue", id="queues.watch"),
         Binding("j", "cursor('down')", "Down", show=False, id="queues.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="queues.up"),
     ]
@@ -184,6 +192,15 @@ class QueuesScreen(TablePane):
         if action in ("toggle_pause", "override", "reset_limit") and self.trigger_app.read_only:
             return None
         return True
+
+    def action_watch(self) -> None:
+        """w: be told when this queue's oldest run has waited longer than 5 minutes."""
+        queue = self._current()
+        if queue is None:
+            self.notify("No queue under the cursor", severity="warning", timeout=2)
+            return
+        name = runs_name(queue)
+        self.trigger_app.toggle_watch(f"queue:{name}", f"queue {name}", threshold_s=STUCK_AFTER_S)
 
     async def action_why(self) -> None:
         """"Why isn't it running?", answered from the data the console holds."""

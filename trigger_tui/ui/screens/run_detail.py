@@ -634,6 +634,8 @@ class RunDetailScreen(Screen[None]):
         Binding("y", "copy_id", "Copy id", id="run.copy_id"),
         Binding("Y", "copy_url", "Copy link", id="run.copy_url"),
         Binding("Q", "queue", "Open queue", id="run.queue"),
+        Binding("w", "watch", "Watch run", show=False, id="run.watch"),
+        Binding("W", "watch_task", "Watch task", show=False, id="run.watch_task"),
         Binding("b", "batch", "Open batch", show=False, id="run.batch"),
         Binding("P", "open_related('parent')", "Open parent run", show=False, id="run.parent"),
         Binding("T", "open_related('root')", "Open root run", show=False, id="run.root"),
@@ -965,6 +967,21 @@ class RunDetailScreen(Screen[None]):
         url = dashboard_url(origin, client.options.project_ref, self.run_id)
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied {url}", markup=False)
+
+    def action_watch(self) -> None:
+        """w: be told when this run ends, after leaving this screen too."""
+        watch = getattr(self.app, "toggle_watch", None)
+        if callable(watch):
+            watch(f"run:{self.run_id}", self.run_id)
+
+    def action_watch_task(self) -> None:
+        run = self.run
+        task = str(getattr(run, "task_identifier", "") or "") if run is not None else ""
+        watch = getattr(self.app, "toggle_watch", None)
+        if not task or not callable(watch):
+            self.notify("The run's task is not known yet", severity="warning")
+            return
+        watch(f"task:{task}", f"task {task}")
 
     def action_queue(self) -> None:
         run = self.run

@@ -49,6 +49,8 @@ class RunsScreen(Screen[None]):
         Binding("o", "root_only", "Root only", show=False, id="runs.root_only"),
         Binding("c", "cancel", "Cancel", id="runs.cancel"),
         Binding("R", "replay", "Replay", id="runs.replay"),
+        Binding("w", "watch_run", "Watch run", show=False, id="runs.watch"),
+        Binding("W", "watch_task", "Watch task", show=False, id="runs.watch_task"),
         Binding("B", "bulk_by_filter", "Bulk on all matching", show=False, id="runs.bulk"),
         Binding("Y", "copy_query", "Copy TRQL", show=False, id="runs.copy_query"),
         Binding("ctrl+e", "open_query", "Open as query", show=False, id="runs.open_query"),
@@ -251,6 +253,24 @@ class RunsScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         self._act("cancel")
+
+    def action_watch_run(self) -> None:
+        """w: be told when the run under the cursor ends, whatever pane is open."""
+        run_id = self.table.cursor_id
+        row = self.poller.store.runs.get(run_id) if run_id else None
+        if run_id is None or row is None:
+            self.notify("No run under the cursor", severity="warning", timeout=2)
+            return
+        self.trigger_app.toggle_watch(f"run:{run_id}", f"{run_id} ({row.task})")
+
+    def action_watch_task(self) -> None:
+        """W: be told each time the task of the run under the cursor fails."""
+        run_id = self.table.cursor_id
+        row = self.poller.store.runs.get(run_id) if run_id else None
+        if row is None:
+            self.notify("No run under the cursor", severity="warning", timeout=2)
+            return
+        self.trigger_app.toggle_watch(f"task:{row.task}", f"task {row.task}")
 
     def action_replay(self) -> None:
         self._act("replay")

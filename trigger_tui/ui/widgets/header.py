@@ -40,6 +40,8 @@ class HeaderInfo:
     rate_remaining: int | None = None
     rate_limit: int | None = None
     demo: bool = False
+    alerts: int = 0  # alert rules firing now
+    watches: int = 0  # runs, tasks and queues being watched
 
 
 def summarise_health(health: dict[str, Health], now: float) -> tuple[str, float | None, str]:
@@ -60,6 +62,7 @@ class ConsoleHeader(Widget):
         "console-header--env-prod", "console-header--fresh", "console-header--stale",
         "console-header--failing", "console-header--connecting", "console-header--paused",
         "console-header--read-only", "console-header--rate-low",
+        "console-header--alert",
     }
 
     DEFAULT_CSS = """
@@ -104,6 +107,12 @@ class ConsoleHeader(Widget):
             parts.append((2, Text(" ⏸ PAUSED ", style=self._style("paused"))))
         if info.read_only:
             parts.append((0, Text(" READ-ONLY ", style=self._style("read-only"))))
+        if info.alerts:
+            plural = "s" if info.alerts > 1 else ""
+            parts.append((0, Text(f" ⚠ {info.alerts} ALERT{plural.upper()} (A) ",
+                                  style=self._style("alert"))))
+        if info.watches:
+            parts.append((5, Text(f"◉ {info.watches} watched", style=self._style("dim"))))
         return parts
 
     def _health(self, info: HeaderInfo) -> Text:

@@ -104,7 +104,7 @@ class Waterfall(ScrollView, can_focus=True):
         Binding("right", "expand", "Expand", show=False, id="trace.expand"),
         Binding("enter", "fold", "Fold", id="trace.toggle"),
         Binding("e", "expand_all", "Expand all", show=False, id="trace.expand_all"),
-        Binding("w", "collapse_all", "Collapse all", show=False, id="trace.collapse_all"),
+        Binding("z", "collapse_all", "Collapse all", show=False, id="trace.collapse_all"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
