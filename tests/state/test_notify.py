@@ -67,7 +67,8 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
 
     def __enter__(self) -> Receiver:
         self.thread.start()
@@ -131,10 +132,10 @@ async def test_the_webhook_is_posted_once_per_firing(receiver: Receiver) -> None
 async def test_the_webhook_body_holds_no_key(receiver: Receiver) -> None:
     rig = make_rig([Rule(name="api down", when="connection", over="1m")],
                    settings=Alerting(webhook=receiver.url))
-    await _fail_for(rig, 60.0)
     rig.alerts.watch_queue("email", 60.0)
     await rig.h.client.queues.pause("email", type="custom")
     rig.h.env.trigger("send-email", {}, "application/json", TriggerOptions())
+    await _fail_for(rig, 60.0)
     await _recover(rig)
     await rig.poll(120.0)
     assert rig.session.notifier is not None

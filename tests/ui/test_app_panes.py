@@ -162,7 +162,7 @@ async def test_read_only_override_sends_nothing() -> None:
         assert not h.mutations()
 
 
-async def test_a_paused_queue_turns_stuck_and_w_says_why() -> None:
+async def test_a_paused_queue_turns_stuck_and_y_says_why() -> None:
     h = make_harness()
     app = make_app(h)
     env = h.session.world.envs["prod"]

@@ -184,7 +184,9 @@ async def test_failing_connection_banner_and_recovery() -> None:
         text = text_of(banner)
         reason = session.store.health["metrics"].last_error or ""
         assert reason and reason in text
-        assert "retry in 4s" in text  # the metrics poller's first backoff: 2 s × 2
+        next_at = session.store.health["metrics"].next_at
+        assert next_at is not None and next_at > clock_of(app).now()
+        assert f"retry in {int(next_at - clock_of(app).now())}s" in text
         assert tile(app, "runs").has_class("-stale")
         faults(app).ratios["5xx"] = 0.0
         session.refresh_now()
@@ -222,8 +224,8 @@ async def test_rotation_switches_panels_on_its_timer_and_on_n() -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         await settle_wall(pilot)
         assert app.rotating and app.current == 0
-        assert app._rotation is not None
-        app._rotation._tick(next_timer=0, count=1)  # what the timer does after 10 s
+        assert app._rotation is not None and app._rotation._interval == 10.0
+        app._rotate()  # what the rotation timer calls every 10 s
         await pilot.pause()
         assert app.current == 1
         assert [v.display for v in app.views] == [False, True]

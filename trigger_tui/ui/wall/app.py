@@ -104,7 +104,7 @@ class WallApp(App[int]):
             self._rotation = self.set_interval(period, self._rotate)
         self.relayout()
         self._dirty.update(range(len(self.panels)))
-        self._flush()
+        self._redraw_dirty()
 
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -130,10 +130,10 @@ class WallApp(App[int]):
             view.set_class(wide, "-wide")
             view.display = not self.rotating or i == self.current
             view.set_position(f"{i + 1}/{n}" if self.rotating else "")
-            if self.visible(i):
+            if self.shows(i):
                 self._render(i)
 
-    def visible(self, i: int) -> bool:
+    def shows(self, i: int) -> bool:
         return not self.rotating or i == self.current
 
     # ------------------------------------------------------------------ updates
@@ -142,18 +142,18 @@ class WallApp(App[int]):
         self._dirty.add(i)
         if not self._flush_pending:
             self._flush_pending = True
-            self.call_later(self._flush)
+            self.call_later(self._redraw_dirty)
 
-    def _flush(self) -> None:
+    def _redraw_dirty(self) -> None:
         self._flush_pending = False
         dirty, self._dirty = self._dirty, set()
         for i in sorted(dirty):
             self._ring(i)
-            if self.visible(i):
+            if self.shows(i):
                 self._render(i)
 
     def _render(self, i: int) -> None:
-        if i < len(self.views) and self.views[i].is_mounted:
+        if i < len(self.views) and self.views[i].ready:
             self.views[i].apply(panel_view(self.panels[i].session))
 
     def _ring(self, i: int) -> None:
@@ -172,7 +172,7 @@ class WallApp(App[int]):
         """Ages, countdowns and the flash: widgets change only if their text does."""
         self._phase = not self._phase if self.blink else False
         for i, view in enumerate(self.views):
-            if self.visible(i):
+            if self.shows(i):
                 self._render(i)
                 view.blink(self._phase)
 

@@ -137,6 +137,10 @@ class PanelWidget(Vertical):
         self._position = ""
         self._lit: frozenset[str] = frozenset()
         self._title_alert = False
+        self.ready = False  # its parts are mounted: `apply` may run
+
+    def on_mount(self) -> None:
+        self.ready = True
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="wall-title"):
