@@ -245,12 +245,26 @@ def _validation_message(path: Path, text: str, exc: ValidationError) -> str:
     loc = tuple(str(p) for p in first["loc"])
     line = _line_of(text, loc)
     where = f", line {line}" if line else ""
-    dotted = ".".join(loc) or "(top level)"
+    dotted = _where(loc, text) or "(top level)"
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown setting (a typo?)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"broken config file {path}{where}: {dotted}: {message}{more}"
+
+
+def _where(loc: tuple[str, ...], text: str) -> str:
+    """`alerts.0.when` → `alerts[1] ('checkout failing').when`: the table as the file's
+    reader counts it (from 1), named when it has a name."""
+    if len(loc) < 2 or loc[0] != "alerts" or not loc[1].isdigit():
+        return ".".join(loc)
+    index = int(loc[1])
+    try:
+        name = tomllib.loads(text)["alerts"][index].get("name")
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError, AttributeError):
+        name = None
+    label = f"alerts[{index + 1}]" + (f" ({name!r})" if isinstance(name, str) else "")
+    return ".".join((label, *loc[2:]))
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*(?P<path>[^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -266,10 +280,14 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
     """Best effort: the line defining `loc` (or its table), to point the operator at it."""
     table: tuple[str, ...] = ()
     best: tuple[int, int] | None = None  # (matched depth, line)
+    arrays: dict[tuple[str, ...], int] = {}  # [[name]] tables seen so far, by name
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = _split_dotted(header["path"])
+            if line.lstrip().startswith("[["):  # the n-th [[alerts]] is alerts.<n-1>
+                arrays[table] = arrays.get(table, -1) + 1
+                table = (*table, str(arrays[table]))
             here = table
         else:
             key = _KEY.match(line)

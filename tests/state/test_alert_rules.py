@@ -114,9 +114,9 @@ async def test_failure_rate_fires_once_min_runs_finished_and_clears_when_the_rat
         Rule(name="email failing", when="failure_rate", above="40%", over="10m", task="send-email",
              min_runs=3),
     ])
-    h = start(rig.h, "send-email", "error", n=2)
+    first = start(rig.h, "send-email", "error", n=2)
     await rig.poll(30)
-    assert ended(h) and not rig.alerts.firing()  # 2 of 2 failed, but 2 < min_runs
+    assert ended(first) and not rig.alerts.firing()  # 2 of 2 failed, but 2 < min_runs
 
     start(rig.h, "send-email", "error")
     at = await rig.poll(30)
@@ -396,4 +396,25 @@ async def test_watch_queue_fires_past_its_threshold_clears_and_unwatch_removes_i
     assert not rig.alerts.is_watched(watch.key) and not rig.alerts.firing()
     await rig.poll(300)
     assert len(rig.lines(watch.key)) == 2 and not rig.alerts.firing()
+    await rig.close()
+
+
+async def test_a_queue_that_drained_and_refilled_is_not_judged_by_its_old_oldest_run() -> None:
+    # Between two polls the queue empties and a new run waits: the queue list arrives before
+    # the new oldest-wait ages, and the old age must not fire the rule in between.
+    rig = make_rig([Rule(name="email stuck", when="queue_wait", above="5m", queue="email")])
+    await rig.h.client.queues.pause("email", type="custom")
+    t0 = rig.now
+    rig.h.env.trigger("send-email", {}, "application/json", TriggerOptions())
+    await rig.poll(10.0)
+    await rig.h.client.queues.resume("email", type="custom")
+    rig.h.advance(30.0)
+    await rig.h.client.queues.pause("email", type="custom")
+    rig.h.advance(t0 + 290.0 - rig.now)
+    for _ in range(2):
+        rig.h.env.trigger("send-email", {}, "application/json", TriggerOptions())
+    await rig.poll(20.0)  # the old oldest run would have waited 310 s; the new one 20 s
+    assert not rig.lines("email stuck")
+    await rig.poll(281.0)
+    assert rig.firing("email stuck")
     await rig.close()

@@ -19,11 +19,11 @@ from trigger_tui.api.client import NO_RETRY
 from trigger_tui.emulator.clock import FakeClock
 from trigger_tui.emulator.faults import Faults
 from trigger_tui.rules import Alerting, Rule, demo_rules
-from trigger_tui.state.metrics import metrics_of
+from trigger_tui.state.metrics import Metrics, QueueLine, metrics_of
 from trigger_tui.state.session import Session
 from trigger_tui.ui.app import ConnectionLabel
 from trigger_tui.ui.wall.app import WallApp
-from trigger_tui.ui.wall.figures import cost_text, spark, wait_text
+from trigger_tui.ui.wall.figures import cost_text, percent, queue_list, spark, wait_text
 from trigger_tui.ui.wall.panel import WallOptions, WallPanel
 from trigger_tui.ui.wall.tiles import PanelWidget, Tile
 
@@ -109,6 +109,21 @@ def test_wait_and_cost_texts() -> None:
     assert wait_text(3723) == "1:02:03"
     assert cost_text(0.5) == "$0.50"
     assert cost_text(12345.6) == "$12,346"
+    assert percent(1.0) == "100%"
+    assert percent(0.9995) == "99.9%"  # not a rounded 100% while something failed
+    assert percent(0.874) == "87%"
+
+
+def test_queue_list_puts_stuck_queues_first() -> None:
+    lines = (QueueLine("[bold]busy", 9, 3, 5, False, 60.0),
+             QueueLine("slow", 2, 0, 1, False, 400.0),
+             QueueLine("idle", 0, 0, None, False, None))
+    m = Metrics(at=FROZEN_AT, window_s=3600, minutes=(), gauges=(), counts={}, failures=(),
+                queues=lines)
+    text = queue_list(m).plain.splitlines()
+    assert text[1] == "⚠ stuck 6:40, 2 queued  slow"
+    assert text[2] == "● 9 queued, 3/5 running  [bold]busy"
+    assert len(text) == 3  # idle queues are not listed
 
 
 # ---------------------------------------------------------------------- the app
@@ -119,7 +134,7 @@ async def test_tiles_show_the_store_figures() -> None:
         m = metrics_of(app.panels[0].session.store)
         assert m is not None and m.success_rate is not None
         assert tile(app, "runs").query_one(Digits).value == str(m.runs_per_min)
-        assert tile(app, "success").query_one(Digits).value == f"{m.success_rate:.0%}"
+        assert tile(app, "success").query_one(Digits).value == percent(m.success_rate)
         assert tile(app, "failures").query_one(Digits).value == str(m.failures_15m)
         assert tile(app, "cost").query_one(Digits).value == cost_text(m.cost_per_hour)
         assert tile(app, "queued").query_one(Digits).value == str(m.queued)

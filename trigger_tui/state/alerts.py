@@ -99,7 +99,10 @@ class Alerts:
 
     # ------------------------------------------------------------------ lifetime
     def attach(self) -> None:
-        for kind in ("metrics", "queues", "queue_waits", "health", "run_detail"):
+        # Not "queues": the queues poller writes the list before the oldest-wait ages, and a
+        # queue judged by the new list and the old ages can fire for an instant. Its ages (or
+        # the health record, when they did not change) arrive once both are in.
+        for kind in ("metrics", "queue_waits", "health", "run_detail"):
             self._unsubscribe.append(self.store.subscribe(kind, self._changed))
 
     def detach(self) -> None:

@@ -9,6 +9,7 @@ made visible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -95,6 +96,14 @@ def wait_text(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def percent(rate: float) -> str:
+    """`97%`; `99.9%` rather than a rounded `100%` while anything failed."""
+    if rate >= 1.0:
+        return "100%"
+    tenths = math.floor(rate * 1000) / 10
+    return f"{tenths:.1f}%" if tenths >= 99 else f"{math.floor(tenths)}%"
+
+
 def cost_text(usd: float) -> str:
     return f"${usd:,.0f}" if usd >= 1000 else f"${usd:,.2f}"
 
@@ -145,7 +154,7 @@ def _figure(key: str, m: Metrics | None) -> tuple[str, tuple[float | None, ...],
     if key == "success":
         rate = m.success_rate
         tone = "" if rate is None else "ok" if rate >= 0.95 else "warn" if rate >= 0.8 else "bad"
-        return ("-" if rate is None else f"{rate:.0%}",
+        return ("-" if rate is None else percent(rate),
                 tuple(x.completed / x.finished if x.finished else None for x in done), 1.0, tone)
     if key == "failures":
         n = m.failures_15m
@@ -195,17 +204,18 @@ def queue_list(m: Metrics | None) -> Content:
         stuck = m.stuck(STUCK_AFTER_S, LIST_ITEMS)
         names = {q.name for q in stuck}
         for q in stuck:
-            rows.append(Content.assemble(("⚠ stuck ", "$error bold"), (_plain(q.name), "bold"),
-                                         f"  {q.queued} queued, waiting ",
-                                         (wait_text(q.oldest_wait_s), "$error bold")))
+            rows.append(Content.assemble(("⚠ stuck ", "$error bold"),
+                                         (wait_text(q.oldest_wait_s), "$error bold"),
+                                         f", {q.queued} queued  ", (_plain(q.name), "bold")))
         for q in m.busiest(LIST_ITEMS):
             if len(rows) >= LIST_ITEMS:
                 break
             if q.name in names:
                 continue
             limit = f"/{q.limit}" if q.limit is not None else ""
-            rows.append(Content.assemble(("⏸ " if q.paused else "● ", "dim"), _plain(q.name),
-                                         f"  {q.queued} queued · {q.running}{limit} running"))
+            rows.append(Content.assemble(("⏸ " if q.paused else "● ", "dim"),
+                                         f"{q.queued} queued, {q.running}{limit} running  ",
+                                         (_plain(q.name), "bold")))
     return _lines(_heading("Queues", f"busiest, stuck > {fmt.span(STUCK_AFTER_S)}"), rows,
                   "nothing queued or running" if m is not None else "no data yet")
 

@@ -51,7 +51,7 @@ class TileLine(Widget):
     """The compact tile: `Runs/min   12  ▂▃▅▇▆  (45s old)` on one line."""
 
     DEFAULT_CSS = "TileLine { height: 1; }"
-    LABEL_W = 12
+    LABEL_W = 13
 
     def __init__(self, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
