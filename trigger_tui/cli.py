@@ -61,13 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
-        from trigger_tui import serve
+        from trigger_tui import serve as web
 
-        return serve.run(args)
+        return web.run(args)
     if args.command == "demo-server":
         from trigger_tui.emulator.faults import Faults, FaultSpecError
         from trigger_tui.emulator.ratelimit import parse_budget
-        from trigger_tui.emulator.server import serve
+        from trigger_tui.emulator.server import serve as serve_emulator
 
         try:
             faults = Faults.parse(args.faults, seed=args.seed)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             parser.error(f"--rate-limit: {exc}")
         try:
-            serve(args.host, args.port, seed=args.seed, speed=args.speed, faults=faults,
+            serve_emulator(args.host, args.port, seed=args.seed, speed=args.speed, faults=faults,
                   budget=budget)
         except KeyboardInterrupt:
             pass

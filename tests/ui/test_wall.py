@@ -25,7 +25,7 @@ from trigger_tui.ui.app import ConnectionLabel
 from trigger_tui.ui.wall.app import WallApp
 from trigger_tui.ui.wall.figures import cost_text, percent, queue_list, spark, wait_text
 from trigger_tui.ui.wall.panel import WallOptions, WallPanel
-from trigger_tui.ui.wall.tiles import PanelWidget, Tile
+from trigger_tui.ui.wall.tiles import PanelWidget, Section, Tile
 
 # A rule the seeded demo world breaks at once: any failure among the last hour's runs.
 ANY_FAILURE = Rule(name="any failure", when="failure_rate", above="0%", over="60m")
@@ -203,12 +203,20 @@ async def test_failing_connection_banner_and_recovery() -> None:
         assert next_at is not None and next_at > clock_of(app).now()
         assert f"retry in {int(next_at - clock_of(app).now())}s" in text
         assert tile(app, "runs").has_class("-stale")
+        title = app.views[0].query_one(".wall-title")
+        assert not title.has_class("-alert")
+        clock_of(app).advance(150)  # past the demo rule's 2 minutes: "API unreachable" fires
+        session.refresh_now()
+        await settle(pilot, lambda: all(p.health.consecutive_failures >= 2
+                                        for p in session.pollers.values()))
+        assert title.has_class("-alert")
         faults(app).ratios["5xx"] = 0.0
         session.refresh_now()
         await settle(pilot, lambda: not any(p.health.consecutive_failures
                                             for p in session.pollers.values()))
         assert not banner.has_class("-shown")
         assert not tile(app, "runs").has_class("-stale")
+        assert not title.has_class("-alert")
 
 
 async def test_a_firing_alert_flashes_its_tile_and_rings_once(
@@ -289,3 +297,30 @@ async def test_server_text_is_never_markup() -> None:
         plain = ticker(fake, m.at).plain
         assert "[bold]x" in plain and "[red]boom\\x1b[2J" in plain
         assert isinstance(app.views[0], PanelWidget)
+
+
+async def test_one_redraw_per_poll_and_none_when_nothing_changed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_wall()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle_wall(pilot)
+        redraws: list[int] = []
+        original = app._redraw_dirty
+
+        def counted() -> None:
+            redraws.append(1)
+            original()
+
+        monkeypatch.setattr(app, "_redraw_dirty", counted)
+        session = app.panels[0].session
+        before = session.pollers["metrics"].polls
+        session.pollers["metrics"].refresh_now()
+        await settle(pilot, lambda: session.pollers["metrics"].polls > before)
+        assert redraws == [1]  # metrics, health and alerts notified in one burst
+
+        updates: list[str] = []
+        monkeypatch.setattr(Digits, "update", lambda self, value: updates.append(value))
+        monkeypatch.setattr(Section, "update", lambda self, *a, **k: updates.append("section"))
+        app._tick()
+        app._tick()
+        assert updates == []  # same clock, same figures: no widget touched

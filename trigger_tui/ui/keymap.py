@@ -21,7 +21,7 @@ from textual.binding import Binding
 # Where bindings are declared: the app first, then every screen and widget module. Modules are
 # discovered rather than listed, so a screen another engineer adds shows up in help by itself;
 # a module that fails to import is skipped (help must never break the console).
-PACKAGES = ("trigger_tui.ui.screens", "trigger_tui.ui.widgets")
+PACKAGES = ("trigger_tui.ui.screens", "trigger_tui.ui.widgets", "trigger_tui.ui.wall")
 
 
 @dataclass(frozen=True, slots=True)

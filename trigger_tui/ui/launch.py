@@ -214,8 +214,12 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
     for panel in panels:
         panel.session.enable_metrics(window_s=wall.window_min * 60.0, interval_s=wall.poll_s)
         panel.session.enable_alerts(rules, settings.alerting)
-    return WallApp(panels, WallOptions(window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s,
-                                       bell=settings.alerting.bell))
+    app = WallApp(panels, WallOptions(window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s,
+                                      bell=settings.alerting.bell))
+    keymap = {**settings.keymap, **options.keymap}
+    if keymap:
+        app.set_keymap(keymap)
+    return app
 
 
 def run_console(options: LaunchOptions) -> int:

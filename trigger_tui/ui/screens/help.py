@@ -41,7 +41,8 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        entries = keymap.all_bindings(self.keys)
+        entries = [e for e in keymap.all_bindings(self.keys)
+                   if not e.scope.startswith("Wall")]  # the wall is its own app
         scopes: list[str] = []
         for e in entries:
             if e.scope not in scopes:

@@ -14,11 +14,12 @@ import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.timer import Timer
 
@@ -81,6 +82,7 @@ class WallApp(App[int]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._rotation: Timer | None = None
         self._started = False
+        self._exiting = False
 
     # ------------------------------------------------------------------ lifetime
     def compose(self) -> ComposeResult:
@@ -114,6 +116,11 @@ class WallApp(App[int]):
             self._started = False
             for panel in self.panels:
                 await panel.session.stop()
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing is drawn once exiting has begun: the widgets are being taken down."""
+        self._exiting = True
+        super().exit(*args, **kwargs)
 
     # ------------------------------------------------------------------ layout
     def relayout(self) -> None:
@@ -153,8 +160,11 @@ class WallApp(App[int]):
                 self._render(i)
 
     def _render(self, i: int) -> None:
-        if i < len(self.views) and self.views[i].ready:
-            self.views[i].apply(panel_view(self.panels[i].session))
+        if i < len(self.views) and self.views[i].ready and not self._exiting:
+            try:
+                self.views[i].apply(panel_view(self.panels[i].session))
+            except NoMatches:
+                pass  # torn down while the app exits: a last notification has nowhere to go
 
     def _ring(self, i: int) -> None:
         """The bell, once per alert that started firing (and asks for it)."""
@@ -172,9 +182,12 @@ class WallApp(App[int]):
         """Ages, countdowns and the flash: widgets change only if their text does."""
         self._phase = not self._phase if self.blink else False
         for i, view in enumerate(self.views):
-            if self.shows(i):
+            if self.shows(i) and not self._exiting:
                 self._render(i)
-                view.blink(self._phase)
+                try:
+                    view.blink(self._phase)
+                except NoMatches:
+                    pass
 
     def _rotate(self) -> None:
         if self.rotating:

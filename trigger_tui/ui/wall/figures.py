@@ -134,8 +134,8 @@ def spark(values: Sequence[float | None], width: int, top: float | None = None) 
     return "".join(out).rjust(width)
 
 
-def tiles(metrics: Metrics | None, health: dict[str, Health], now: float
-          ) -> tuple[TileView, ...]:
+def tiles(metrics: Metrics | None, health: dict[str, Health],
+          now: float) -> tuple[TileView, ...]:
     out = []
     for d in TILES:
         stale, note = _stale(health.get(d.source), now)
