@@ -24,6 +24,8 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="run against the built-in emulator with a simulated workload")
     console.add_argument("--wall", action="store_true",
                          help="the unattended wall monitor: big figures, alerts, read-only")
+    console.add_argument("--dashboard", action="append", dest="dashboards", metavar="KEY",
+                         help="with --wall: show this query dashboard as a page (repeatable)")
     console.add_argument("--profile", action="append",
                          help="the profile to use (config file); with --wall, repeat it to show "
                          "several")

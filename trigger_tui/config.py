@@ -148,6 +148,10 @@ class WallSettings(_Strict):
                             description="show one environment at a time, switching every this "
                             "many seconds (0: side by side)")
     poll_s: float = Field(default=2.0, ge=1.0, description="how often the figures are read")
+    dashboards: list[str] = Field(default_factory=list,
+                                  description="query dashboards (by key) shown as extra pages")
+    dashboard_period: str = Field(default="24h", pattern=r"^\d+[smhdwy]$",
+                                  description="the period the dashboard pages cover, e.g. 24h")
 
 
 class Settings(_Strict):

@@ -53,6 +53,7 @@ class LaunchOptions:
     wall: bool = False
     envs: tuple[str, ...] = ()  # wall mode: every --env given (the console takes one)
     profiles: tuple[str, ...] = ()  # wall mode: every --profile given
+    dashboards: tuple[str, ...] = ()  # wall mode: query dashboards shown as pages
 
     @classmethod
     def from_args(cls, args: Any) -> LaunchOptions:
@@ -61,6 +62,11 @@ class LaunchOptions:
         more than one."""
         names = [f for f in cls.__dataclass_fields__ if hasattr(args, f)]
         values = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+        if isinstance(values.get("dashboards"), list):
+            if not values.get("wall"):
+                raise ValueError("--dashboard is a wall page: add --wall (in the console, "
+                                 "the query pane's F10 opens dashboards)")
+            values["dashboards"] = tuple(values["dashboards"])
         for single, many in (("env", "envs"), ("profile", "profiles")):
             given = values.pop(single, None)
             if isinstance(given, list | tuple):
@@ -214,8 +220,10 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
     for panel in panels:
         panel.session.enable_metrics(window_s=wall.window_min * 60.0, interval_s=wall.poll_s)
         panel.session.enable_alerts(rules, settings.alerting)
-    app = WallApp(panels, WallOptions(window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s,
-                                      bell=settings.alerting.bell))
+    app = WallApp(panels, WallOptions(
+        window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s, bell=settings.alerting.bell,
+        dashboards=tuple(options.dashboards) or tuple(wall.dashboards),
+        dashboard_period=wall.dashboard_period))
     keymap = {**settings.keymap, **options.keymap}
     if keymap:
         app.set_keymap(keymap)

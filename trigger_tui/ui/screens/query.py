@@ -16,26 +16,27 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, Footer, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from trigger_tui.api.errors import TriggerError
-from trigger_tui.api.models.query import Dashboard, DashboardWidget
+from trigger_tui.api.models.query import Dashboard
 from trigger_tui.config import config_path
 from trigger_tui.state import query as q
 from trigger_tui.ui.format import printable
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.chart import Chart, ChartKind, choose
+from trigger_tui.ui.widgets.dashboard import DashboardGrid
 from trigger_tui.ui.widgets.header import ConsoleHeader
-from trigger_tui.ui.widgets.results_table import ResultsTable, cell_text
+from trigger_tui.ui.widgets.results_table import ResultsTable
 
 if TYPE_CHECKING:
     from trigger_tui.state.session import Session
@@ -501,11 +502,6 @@ class DashboardScreen(Screen[None]):
     DEFAULT_CSS = """
     DashboardScreen #dash-title { height: 1; background: $boost; padding: 0 1;
                                   text-style: bold; }
-    DashboardScreen #dash-numbers { height: 5; }
-    DashboardScreen VerticalScroll { height: 1fr; }
-    DashboardScreen .tile { border: round $panel; border-title-color: $accent; height: 14; }
-    DashboardScreen .bignumber { content-align: center middle; text-style: bold; height: 5;
-                                 width: 1fr; }
     """
 
     def __init__(self, dashboard: Dashboard, period: str | None) -> None:
@@ -522,28 +518,8 @@ class DashboardScreen(Screen[None]):
         yield Static(Text(f"{self.dashboard.title or self.dashboard.key} · last "
                           f"{self.period or '7d'} · refreshed every {self.REFRESH_S:.0f} s"),
                      id="dash-title")
-        widgets = list(enumerate(self.dashboard.widgets))
-        with Horizontal(id="dash-numbers"):  # the big numbers side by side on top
-            for i, w in widgets:
-                if w.type == "bignumber":
-                    yield self._tile(i, w)
-        with VerticalScroll():
-            for i, w in widgets:
-                if w.type != "bignumber":
-                    yield self._tile(i, w)
+        yield DashboardGrid(self.dashboard, self.period, timer=self.trigger_app.now)
         yield Footer()
-
-    def _tile(self, i: int, w: DashboardWidget) -> Any:
-        tile: Any
-        if w.type == "bignumber":
-            tile = Static("…", id=f"tile-{i}", classes="tile bignumber")
-        elif w.type == "chart":
-            tile = Chart(id=f"tile-{i}")
-            tile.add_class("tile")
-        else:
-            tile = ResultsTable(id=f"tile-{i}", classes="tile")
-        tile.border_title = printable(w.title or w.id)
-        return tile
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -556,31 +532,8 @@ class DashboardScreen(Screen[None]):
         session = self.trigger_app.session
         if session is None:
             return
-        for i, w in enumerate(self.dashboard.widgets):
-            outcome = await q.run_query(session.client, q.QueryRequest(w.query, self.period),
-                                        timer=self.trigger_app.now)
-            self._fill(i, w, outcome)
+        await self.query_one(DashboardGrid).reload(session.client)
         self.query_one(ConsoleHeader).refresh()
-
-    def _fill(self, i: int, w: DashboardWidget, outcome: q.QueryOutcome) -> None:
-        tile = self.query_one(f"#tile-{i}")
-        if not outcome.ok:
-            if isinstance(tile, Static):
-                tile.update(Text(f"✗ {outcome.error}"))
-            elif isinstance(tile, ResultsTable):
-                tile.empty_text = f"✗ {outcome.error}"
-                tile.set_result((), [])
-            elif isinstance(tile, Chart):
-                tile.show([], None)
-            return
-        if isinstance(tile, Static):
-            first = outcome.rows[0] if outcome.rows else {}
-            value = next(iter(first.values()), None)
-            tile.update(Text(cell_text(value)))
-        elif isinstance(tile, Chart):
-            tile.show(outcome.rows, choose(outcome.columns, outcome.rows))
-        elif isinstance(tile, ResultsTable):
-            tile.set_result(outcome.columns, outcome.rows)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -24,6 +24,7 @@ from textual.events import Resize
 from textual.timer import Timer
 
 from trigger_tui.ui.hangup import hang_up_quits
+from trigger_tui.ui.wall.dashboard import DashboardPage
 from trigger_tui.ui.wall.figures import panel_view
 from trigger_tui.ui.wall.panel import WallOptions, WallPanel
 from trigger_tui.ui.wall.tiles import PanelWidget, WallHelp
@@ -72,9 +73,11 @@ class WallApp(App[int]):
             self.animation_level = "none"
         self.blink = True  # flash lit tiles on the 1-second tick (tests turn it off)
         self.current = 0
-        self.rotating = len(self.panels) > 1 and options.rotate_s > 0
+        self.rotating = self.page_count > 1 and (options.rotate_s > 0 or
+                                                 bool(options.dashboards))
         self.compact = False
         self.views: list[PanelWidget] = []
+        self.dashboards: list[DashboardPage] = []
         self._dirty: set[int] = set()
         self._flush_pending = False
         self._rung: list[set[int]] = [set() for _ in self.panels]
@@ -88,8 +91,18 @@ class WallApp(App[int]):
     def compose(self) -> ComposeResult:
         self.views = [PanelWidget(p.title, prod=p.label.environment == "prod")
                       for p in self.panels]
+        self.dashboards = [DashboardPage(key, self.options.dashboard_period,
+                                         self.panels[0].session)
+                           for key in self.options.dashboards]
         with WallPanels(id="wall-panels"):
             yield from self.views
+            yield from self.dashboards
+
+    @property
+    def page_count(self) -> int:
+        """Environment panels, then dashboard pages (which always rotate: they need the
+        whole screen)."""
+        return len(self.panels) + len(self.options.dashboards)
 
     def on_mount(self) -> None:
         self._unsubscribe.append(hang_up_quits(self))
@@ -101,7 +114,7 @@ class WallApp(App[int]):
             panel.session.start()
         self._started = True
         self.set_interval(1.0, self._tick)
-        if len(self.panels) > 1:
+        if self.page_count > 1:
             period = self.options.rotate_s if self.options.rotate_s > 0 else AUTO_ROTATE_S
             self._rotation = self.set_interval(period, self._rotate)
         self.relayout()
@@ -126,8 +139,9 @@ class WallApp(App[int]):
     def relayout(self) -> None:
         """Side by side or rotating, big or compact, by the terminal's size."""
         width, height = self.size
-        n = len(self.panels)
-        side = n > 1 and self.options.rotate_s <= 0 and width // n >= MIN_COLUMN_W
+        n = self.page_count
+        side = (n > 1 and self.options.rotate_s <= 0 and not self.options.dashboards
+                and width // n >= MIN_COLUMN_W)
         self.rotating = n > 1 and not side
         panel_w = width // n if side else width
         self.compact = panel_w < BIG_MIN_W or height < BIG_MIN_H
@@ -139,6 +153,9 @@ class WallApp(App[int]):
             view.set_position(f"{i + 1}/{n}" if self.rotating else "")
             if self.shows(i):
                 self._render(i)
+        for j, page in enumerate(self.dashboards, start=len(self.views)):
+            page.display = j == self.current
+        self._refresh_dashboard()
 
     def shows(self, i: int) -> bool:
         return not self.rotating or i == self.current
@@ -188,16 +205,28 @@ class WallApp(App[int]):
                     view.blink(self._phase)
                 except NoMatches:
                     pass
+        if not self._exiting:
+            self._refresh_dashboard()
 
     def _rotate(self) -> None:
         if self.rotating:
             self.show_panel(self.current + 1)
 
     def show_panel(self, i: int) -> None:
-        self.current = i % len(self.panels)
+        self.current = i % self.page_count
         for j, view in enumerate(self.views):
             view.display = j == self.current
-        self._render(self.current)
+            view.set_position(f"{j + 1}/{self.page_count}")
+        for j, page in enumerate(self.dashboards, start=len(self.views)):
+            page.display = j == self.current
+        if self.current < len(self.views):
+            self._render(self.current)
+        self._refresh_dashboard()
+
+    def _refresh_dashboard(self) -> None:
+        j = self.current - len(self.views)
+        if self.rotating and 0 <= j < len(self.dashboards):
+            self.dashboards[j].refresh_if_due()
 
     # ------------------------------------------------------------------ actions
     def action_next_panel(self) -> None:

@@ -30,3 +30,5 @@ class WallOptions:
     window_s: float = 3600.0  # sparkline history
     rotate_s: float = 0.0  # 0: panels side by side; else one at a time, switching this often
     bell: bool = False  # ring the terminal bell when an alert fires (rules may override)
+    dashboards: tuple[str, ...] = ()  # query dashboards (by key) shown as extra pages
+    dashboard_period: str = "24h"
