@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from trigger_tui.rules import Alerting, Rule
 from trigger_tui.state.actions import Actions
 from trigger_tui.state.alerts import DEFAULT_QUEUE_WATCH_S, Alerts, Watch
-from trigger_tui.state.filters import RunFilter
+from trigger_tui.state.filters import DEFAULT_VIEW_ROWS, RunFilter
 from trigger_tui.state.metrics import DEFAULT_WINDOW_S, MetricsPoller
 from trigger_tui.state.notify import Notifier
 from trigger_tui.state.pollers import DetailPoller, Poller, QueuesPoller, RunsPoller
@@ -280,7 +280,7 @@ class Session:
         """A session over a real connection. `intervals` is the config's PollIntervals
         (`runs_s`, `queues_s`, `run_detail_s`); pollers never go below 1 s. Without `runs`
         (the wall monitor) there is no runs view to poll."""
-        store = store or Store()
+        store = store or Store(max_runs=DEFAULT_VIEW_ROWS)  # the view: the newest N runs
         options: dict[str, Any] = {"clock": clock, "sleep": sleep, "timer": timer,
                                    "clock_rate": clock_rate}
         runs_s = float(getattr(intervals, "runs_s", 2.0))

@@ -232,10 +232,16 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
 
 def run_console(options: LaunchOptions) -> int:
     """Run the console (or the wall) in this terminal; the process exit code."""
+    from trigger_tui.ui.hangup import needs_terminal
+
     try:
         app: App[int] = build_wall_app(options) if options.wall else build_app(options)
     except (ConfigError, ValueError) as exc:
         print(f"trigger-tui: {exc}", file=sys.stderr)
+        return USAGE
+    why = needs_terminal()  # after the settings: a broken file is the first thing to fix
+    if why is not None:
+        print(f"trigger-tui: {why}", file=sys.stderr)
         return USAGE
     code = app.run()
     return int(code or 0) if app.return_code is None else int(app.return_code)

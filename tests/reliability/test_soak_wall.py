@@ -11,11 +11,8 @@ two-hour warm-up and again at the end.
 from __future__ import annotations
 
 import asyncio
-import gc
-import sys
-import types
-from typing import Any
 
+from tests.memory import open_files, retained_bytes, timers
 from tests.ui.conftest import FROZEN_AT, SEED, never
 from tests.ui.test_wall import settle_wall
 from trigger_tui.api.client import NO_RETRY
@@ -29,32 +26,6 @@ from trigger_tui.ui.wall.panel import WallOptions, WallPanel
 STEP_S = 600.0
 WARM_UP_STEPS = 12  # two hours: every buffer has filled its window
 SOAK_STEPS = 144  # 24 hours
-CODE = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType,
-        types.FrameType, types.CodeType)
-
-
-def retained_bytes(roots: list[Any], stop: list[Any]) -> int:
-    """Bytes of the objects reachable from `roots`, not through `stop` or code objects."""
-    gc.collect()
-    seen = {id(o) for o in stop}
-    stack = list(roots)
-    total = 0
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, CODE):
-            continue
-        total += sys.getsizeof(obj)
-        stack.extend(gc.get_referents(obj))
-    return total
-
-
-def _timers(app: WallApp) -> int:
-    nodes: list[Any] = [app, *app.screen.walk_children(with_self=True)]
-    return sum(len(node._timers) for node in nodes)
-
 
 async def test_a_day_of_wall_mode_keeps_memory_tasks_and_timers_flat() -> None:
     clock = FakeClock(FROZEN_AT)
@@ -84,12 +55,14 @@ async def test_a_day_of_wall_mode_keeps_memory_tasks_and_timers_flat() -> None:
             await step()
         before = retained_bytes([app, session], stop)
         tasks_before = len(asyncio.all_tasks())
-        timers_before = _timers(app)
+        files_before = open_files()
+        timers_before = timers(app)
         for _ in range(SOAK_STEPS):
             await step()
         after = retained_bytes([app, session], stop)
         tasks_after = len(asyncio.all_tasks())
-        timers_after = _timers(app)
+        files_after = open_files()
+        timers_after = timers(app)
         assert session.pollers["metrics"].health.consecutive_failures == 0
     growth = (after - before) / before
     print(f"wall soak: {before:,} → {after:,} bytes retained ({growth:+.2%}); tasks "
@@ -97,5 +70,6 @@ async def test_a_day_of_wall_mode_keeps_memory_tasks_and_timers_flat() -> None:
     assert growth < 0.05, f"memory grew {growth:.1%} ({before:,} → {after:,} bytes)"
     assert tasks_after <= tasks_before, (tasks_before, tasks_after)
     assert timers_after <= timers_before, (timers_before, timers_after)
+    assert files_after <= files_before, (files_before, files_after)
     alerts = session.alerts
     assert alerts is not None and len(alerts.records()) <= 100

@@ -1,0 +1,1 @@
+"""Reliability: the console and the wall under faults, over simulated hours."""
