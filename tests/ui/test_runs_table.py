@@ -342,3 +342,35 @@ def test_cells_never_carry_control_codes_to_the_terminal() -> None:
     cell = _fit("evil\x1b[2J\x07task", 30, False)
     assert "\x1b" not in cell and "\x07" not in cell
     assert cell.startswith("evil\\x1b[2J\\x07task")
+
+
+async def test_the_seconds_tick_repaints_only_lines_whose_times_moved() -> None:
+    store = Store()
+    # Runs created minutes ago: their age text ("3m") moves once a minute; one still running
+    # (its duration grows every second).
+    store.upsert("runs", [row(i, created_at=NOW - 180 - i) for i in range(1, 20)])
+    store.upsert("runs", [row(0, "EXECUTING", created_at=NOW - 100, started_at=NOW - 30)])
+    app = TableApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(RunsTable)
+        await pilot.pause()
+        repainted: list[int] = []
+        original = table.refresh
+
+        def spy(*regions: object, **kw: object) -> object:
+            repainted.extend(getattr(r, "y", -1) for r in regions)
+            return original(*regions, **kw)  # type: ignore[arg-type]
+
+        table.refresh = spy  # type: ignore[method-assign]
+        table.tick()
+        first = list(repainted)
+        assert first  # the first tick learns every visible line
+        repainted.clear()
+        app.now += 1  # one second: only the running run's duration moved
+        table.tick()
+        running_line = 1 + table.index.position("run_000000")  # type: ignore[operator]
+        assert repainted == [running_line]
+        repainted.clear()
+        app.now += 60  # a minute: the ages move too
+        table.tick()
+        assert len(repainted) > 1

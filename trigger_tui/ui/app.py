@@ -127,10 +127,16 @@ class TriggerApp(App[int]):
         self._unsubscribe.append(store.subscribe("health", self._on_health))
         self._unsubscribe.append(store.subscribe("alerts", self._on_alerts))
         self._last_alert = max((int(k) for k in store.collection("alerts").items), default=0)
-        self.session.start()
         self._started = True
         await self.switch_mode(panes.PANES[0].name)
+        # The first frame (header, empty table) before the first poll: on a slow API or a
+        # cold demo world the operator sees the console at once, "connecting".
+        self.call_after_refresh(self._start_polling)
         self.set_interval(1.0, self._tick)
+
+    def _start_polling(self) -> None:
+        if self.session is not None and self._started:
+            self.session.start()
 
     async def attach_session(self, session: Session, label: ConnectionLabel) -> None:
         """Connect from the welcome screen (demo or a new profile) without a restart."""
@@ -180,17 +186,24 @@ class TriggerApp(App[int]):
 
     def _tick(self) -> None:
         """Once a second: ages ("12s ago", "stale 30s") move on even when no data changes.
-        Only what is on screen repaints, and each repaint renders only visible lines."""
+        Only what is on screen repaints, and a table only the lines whose times moved."""
         from trigger_tui.ui.widgets.header import ConsoleHeader
         from trigger_tui.ui.widgets.runs_table import RunsTable
 
         for widget in self.screen.query(ConsoleHeader):
             widget.refresh()
         for table in self.screen.query(RunsTable):
-            table.refresh()
+            table.tick()
 
     def _on_health(self, changed: frozenset[str]) -> None:
-        self.call_later(self._tick)
+        self.call_later(self._refresh_header)
+
+    def _refresh_header(self) -> None:
+        """A poll's health changed: only the header says so (tables redraw from the Store)."""
+        from trigger_tui.ui.widgets.header import ConsoleHeader
+
+        for widget in self.screen.query(ConsoleHeader):
+            widget.refresh()
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -181,6 +181,7 @@ class RunsTable(ScrollView, can_focus=True):
         self._unsubscribe: Callable[[], None] | None = None
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
         self._inks: dict[str, Style] = {}
+        self._aged: dict[int, tuple[str, tuple[str, ...]]] = {}  # line -> (run, time texts)
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
@@ -538,6 +539,30 @@ class RunsTable(ScrollView, can_focus=True):
             style = base + dim if col.dim and not cursor else base
             segments.append(Segment(_fit(text, w, col.right), style))
         return _finish(segments, width, base)
+
+    def tick(self) -> None:
+        """Once a second: repaint only the visible lines whose time-dependent text (age,
+        running time) reads differently now. Most ages move once a minute, so an idle console
+        repaints a line or two a second instead of the whole table."""
+        timed = [c for c, _ in self._layout() if c.key in ("created", "duration")]
+        if not timed or not self.is_attached:
+            return
+        now = self.clock()
+        top = int(self.scroll_y)
+        width = self.size.width
+        aged: dict[int, tuple[str, tuple[str, ...]]] = {}
+        for y in range(1, self.size.height):
+            row_no = top + y - 1
+            if row_no >= len(self.index):
+                break
+            row = self.store.runs.items.get(self.index.id_at(row_no))
+            if row is None:
+                continue
+            key = (row.id, tuple(c.text(row, now, self.absolute_times) for c in timed))
+            aged[y] = key
+            if self._aged.get(y) != key:
+                self.refresh(Region(0, y, width, 1))
+        self._aged = aged
 
     def has_focus_within_screen(self) -> bool:
         """The cursor shows while the table is the screen's focused widget (or would be)."""
