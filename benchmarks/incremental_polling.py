@@ -8,25 +8,43 @@ Steady state excludes each poller's first (full) load.
 Scenarios: `steady` (the normal workload) and `backlog` (the busiest task queue paused, so
 queued runs pile up: the case where re-reading every unfinished run by id would explode).
 
+For the table (`figures`): bytes and rows per minute of the steady scenario beside the naive
+poller's, and the requests per minute of the whole demo console (every poller it starts, at
+its own interval, on the same fake clock) beside the rate limit's sustained budget (the
+emulator's default bucket: 750 tokens, 250 more every 10 s, i.e. 1,500 a minute).
+
     .venv/bin/python benchmarks/incremental_polling.py [--minutes 10] [--interval 2] [--rows 1000]
+    .venv/bin/python -m benchmarks.incremental_polling --quick    # a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
-from trigger_tui.api.client import NO_RETRY, ClientOptions, TriggerClient
-from trigger_tui.emulator.app import create_app
-from trigger_tui.emulator.clock import FakeClock
-from trigger_tui.emulator.world import DEMO_KEYS, World
-from trigger_tui.state.filters import RunFilter
-from trigger_tui.state.pollers import RunsPoller
-from trigger_tui.state.store import Store
+if __package__ in (None, ""):  # `python benchmarks/incremental_polling.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.figures import Figure, ratio, table  # noqa: E402
+from trigger_tui.api.client import NO_RETRY, ClientOptions, TriggerClient  # noqa: E402
+from trigger_tui.emulator.app import create_app  # noqa: E402
+from trigger_tui.emulator.clock import FakeClock  # noqa: E402
+from trigger_tui.emulator.ratelimit import RateLimiter  # noqa: E402
+from trigger_tui.emulator.world import DEMO_KEYS, World  # noqa: E402
+from trigger_tui.rules import demo_rules  # noqa: E402
+from trigger_tui.state.filters import RunFilter  # noqa: E402
+from trigger_tui.state.pollers import RunsPoller  # noqa: E402
+from trigger_tui.state.session import Session  # noqa: E402
+from trigger_tui.state.store import Store  # noqa: E402
+
+GOAL_SHARE = 0.05
 
 
 class Wire(httpx.AsyncBaseTransport):
@@ -141,18 +159,91 @@ async def measure(*, scenario: str = "steady", minutes: float = 10.0, interval_s
                    incremental.tracked, len(incremental.store.runs))
 
 
-def main() -> None:
+@dataclass
+class Requests:
+    """The whole console's request rate against the rate limit, over simulated minutes."""
+
+    minutes: float
+    requests: int
+    pollers: tuple[str, ...]
+    lowest_remaining: int | None  # fewest tokens left in the bucket after any request
+    limit: int | None
+
+    @property
+    def per_minute(self) -> float:
+        return self.requests / self.minutes
+
+
+async def console_requests(minutes: float, seed: int = 7) -> Requests:
+    """The demo console's pollers (runs, queues, metrics for the demo's alert rules, as
+    `trigger-tui --demo` starts them), each polled at its own next delay on a fake clock."""
+    clock = FakeClock()
+    session = Session.for_demo(clock=clock, seed=seed)
+    session.enable_alerts(demo_rules())
+    client = session.client
+    due = {name: clock.now() for name in session.pollers}
+    end = clock.now() + minutes * 60
+    lowest: int | None = None
+    while True:
+        t = min(due.values())
+        if t > end:
+            break
+        clock.advance(max(0.0, t - clock.now()))
+        for name in [n for n, at in due.items() if at <= clock.now()]:
+            poller = session.pollers[name]
+            await poller.poll_once()
+            due[name] = clock.now() + poller.next_delay_s
+            remaining = client.rate_limit.remaining
+            if remaining is not None:
+                lowest = remaining if lowest is None else min(lowest, remaining)
+    requests = client.stats.requests
+    limit = client.rate_limit.limit
+    await session.stop()
+    return Requests(minutes, requests, tuple(sorted(session.pollers)), lowest, limit)
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    minutes = 1.0 if quick else 10.0
+    f = asyncio.run(measure(scenario="steady", minutes=minutes))
+    per_min = 60 / f.interval_s
+    inc, naive = f.incremental, f.naive
+    inc_kb = (inc.request_bytes + inc.response_bytes) * per_min / 1024
+    naive_kb = (naive.request_bytes + naive.response_bytes) * per_min / 1024
+    goal = f"≤ {GOAL_SHARE:.0%} of naive"
+    rq = asyncio.run(console_requests(minutes))
+    budget = RateLimiter.refill * 60 / RateLimiter.interval_s
+    share = ratio(rq.per_minute, budget)
+    return [
+        Figure(f"incremental polling: bytes/min, demo world ({minutes:g} min)", inc_kb,
+               "KB/min", naive_kb, ratio(inc_kb, naive_kb), goal,
+               inc_kb <= GOAL_SHARE * naive_kb),
+        Figure("incremental polling: rows/min", inc.rows * per_min, "rows/min",
+               naive.rows * per_min, ratio(inc.rows, naive.rows), goal,
+               inc.rows <= GOAL_SHARE * naive.rows),
+        Figure(f"console requests/min vs rate-limit refill ({'+'.join(rq.pollers)})",
+               rq.per_minute, "req/min", budget, share, "< refill rate",
+               share is not None and share < 1,
+               note=f"bucket of {rq.limit} tokens never below {rq.lowest_remaining} left"),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--rows", type=int, default=1000, help="view size (newest N runs)")
     parser.add_argument("--scenario", choices=("steady", "backlog", "both"), default="both")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true",
+                        help="one simulated minute, the table's figures only (a smoke run)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        print(table(figures(quick=True)))
+        return
     scenarios = ("steady", "backlog") if args.scenario == "both" else (args.scenario,)
     for scenario in scenarios:
-        figures = asyncio.run(measure(scenario=scenario, minutes=args.minutes,
-                                      interval_s=args.interval, view_rows=args.rows))
-        print(figures.table())
+        result = asyncio.run(measure(scenario=scenario, minutes=args.minutes,
+                                     interval_s=args.interval, view_rows=args.rows))
+        print(result.table())
         print()
 
 
