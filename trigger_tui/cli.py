@@ -51,7 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="simulated seconds per real second (default 1)")
     demo.add_argument("--faults", default="",
                       help="inject faults, e.g. 5xx=0.2,429=0.1,latency=2s,drop=0.05,"
-                      "malformed=0.05,html=0.05")
+                      "malformed=0.05,html=0.05,truncated=0.05,missing=0.05,unknown=0.05")
     demo.add_argument("--rate-limit", default="750,250,10s", metavar="MAX,REFILL,INTERVAL",
                       help="API rate-limit token bucket per environment (default 750,250,10s)")
     commands.register(sub)

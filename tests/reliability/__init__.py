@@ -1,1 +1,1 @@
-"""Reliability: the console and the wall under faults, over simulated hours."""
+"""Reliability of the console and the wall: faults, hostile input, secrets, long runs."""

@@ -299,11 +299,20 @@ def parse_json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
+        pass
+    size = len(response.content)
+    page = E.html_title(response.text)
+    if page is not None:
+        what = (f"an HTML page ({page or 'no title'}), not JSON: a proxy or a login page "
+                "answered instead of the API")
+    elif response.text.lstrip().startswith(("{", "[")):
+        what = f"JSON cut short or garbled ({size} bytes): the response was truncated"
+    else:
         kind = response.headers.get("content-type", "unknown content")
-        raise E.SchemaError(
-            f"{_endpoint(response)}the API answered {response.status_code} with a body that is "
-            f"not JSON ({kind}, {len(response.content)} bytes): the response was truncated or "
-            "came from a proxy", status=response.status_code, raw=response.text) from None
+        what = f"a body that is not JSON ({kind}, {size} bytes)"
+    raise E.SchemaError(
+        f"{_endpoint(response)}the API answered {response.status_code} with {what}",
+        status=response.status_code, raw=response.text)
 
 
 def _endpoint(response: httpx.Response) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -136,12 +137,29 @@ def describe(status: int, body: Any, text: str, *, env_hint: str | None = None) 
         return f"this key may not do that ({server or 'forbidden'})"
     if status == 429:
         return f"rate limited by the API ({server or 'too many requests'})"
+    page = html_title(text) if server is None else None
     if status >= 500:
+        if page is not None:
+            return (f"a proxy in front of the API answered {status} with an HTML page "
+                    f"({page or 'no title'}) instead of the API's JSON; it may be retried")
         return f"the API failed with {status} ({server or 'server error'}); it may be retried"
+    if page is not None:
+        return f"HTTP {status}: an HTML page ({page or 'no title'}) instead of the API's JSON"
     if server:
         return str(server)
     snippet = " ".join(text.split())[:120]
     return f"HTTP {status}" + (f": {snippet}" if snippet else " with no body")
+
+
+def html_title(text: str) -> str | None:
+    """None unless `text` is an HTML page; then its title ("" when it has none), so a proxy's
+    error page is named ("502 Bad Gateway") instead of dumped."""
+    head = text.lstrip()[:200].lower()
+    if not (head.startswith("<!doctype html") or head.startswith("<html")):
+        return None
+    found = re.search(r"<title[^>]*>(.*?)</title>", text[:4000], re.IGNORECASE | re.DOTALL)
+    title = " ".join(found.group(1).split()) if found else ""
+    return "".join(c for c in title if c.isprintable())[:80]  # server text: no escapes
 
 
 def _with_details(message: str, body: dict[str, Any]) -> str:

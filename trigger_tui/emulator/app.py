@@ -13,15 +13,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trigger_tui.emulator.faults import Faults
+from trigger_tui.emulator.faults import BODY_KINDS, Faults, rewrite
 from trigger_tui.emulator.ratelimit import NO_AUTH_BODY, RateLimiter, exceeded_body, is_limited
 from trigger_tui.emulator.routes import ALL_ROUTES
 from trigger_tui.emulator.world import World
 
 NOT_FOUND_PAGE = "<!DOCTYPE html><html><head><title>404 | Trigger.dev</title></head>" \
     "<body><h1>404</h1><p>Page not found</p></body></html>"
-PROXY_ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><center>" \
-    "<h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +131,7 @@ class Gateway:
 
 
 def _wrap_send(send: Send, extra: dict[str, str], fault: str | None) -> Send:
-    if not extra and fault not in ("malformed", "html"):
+    if not extra and fault not in BODY_KINDS:
         return send
     started: list[Message] = []
     chunks: list[bytes] = []
@@ -157,16 +155,14 @@ def _wrap_send(send: Send, extra: dict[str, str], fault: str | None) -> Send:
         chunks.append(message.get("body", b""))
         if message.get("more_body"):
             return
-        body = b"".join(chunks)
-        status = started[0]["status"]
-        content_type = b"application/json"
-        if fault == "malformed":
-            body = body[: max(1, len(body) // 2)]
-        else:
-            body, status, content_type = PROXY_ERROR_PAGE.encode(), 502, b"text/html"
+        original = {k.lower(): v for k, v in started[0]["headers"]}
+        status, body, content_type = rewrite(
+            fault, started[0]["status"], b"".join(chunks),
+            original.get(b"content-type", b"application/json").decode())
         headers = [(k, v) for k, v in started[0]["headers"]
                    if k.lower() not in (b"content-length", b"content-type")]
-        headers += [(b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
+        headers += [(b"content-length", str(len(body)).encode()),
+                    (b"content-type", content_type.encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -17,17 +17,18 @@ three as after its first hour.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from trigger_tui.api.client import NO_RETRY
+from trigger_tui.api import errors as E
+from trigger_tui.api.client import NO_RETRY, RetryPolicy
+from trigger_tui.api.models.query import QueryResult
 from trigger_tui.api.trql import quote
 from trigger_tui.state.filters import api_status, ts_literal
-from trigger_tui.state.pollers import Poller, epoch
+from trigger_tui.state.pollers import Poller, epoch, together
 from trigger_tui.state.queues import limit_of, runs_name
 from trigger_tui.state.store import FAILED_STATUSES, Store
 
@@ -40,6 +41,7 @@ MAX_FAILURES = 20
 FAILED_TRQL = ("Failed", "Crashed", "System failure", "Timed out", "Interrupted")
 _FAILED_SQL = ", ".join(quote(s) for s in FAILED_TRQL)
 METRICS_KEY = "now"
+ONE_RETRY = RetryPolicy(max_attempts=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +199,9 @@ class MetricsPoller(Poller):
 
     async def _poll(self) -> None:
         now = self.clock()
-        buckets, counts, failures = await asyncio.gather(
+        buckets, counts, failures = await together(
             self._buckets(self._since(now)),
-            asyncio.gather(*(self._counts(now, w) for w in self.windows)), self._failures(now))
+            together(*(self._counts(now, w) for w in self.windows)), self._failures(now))
         self._loaded_at = now
         for m in buckets:
             self._minutes[m.at] = m
@@ -213,6 +215,16 @@ class MetricsPoller(Poller):
         self.store.put("metrics", METRICS_KEY, Metrics(
             at=now, window_s=self.window_s, minutes=minutes, gauges=tuple(self._gauges),
             counts={c.window_s: c for c in counts}, failures=failures, queues=queues))
+
+    async def _query(self, sql: str) -> QueryResult:
+        """One TRQL read, tried a second time after a transient failure (a 429 after the
+        bucket's reset). A poll is several queries and fails whole if one does: with one try
+        each, a fifth of requests failing would fail two polls in three and show the wall as
+        failing while most answers arrive. A garbled body is tried again too."""
+        try:
+            return await self.client.query.execute(sql, period="7d", retry=ONE_RETRY)
+        except E.SchemaError:
+            return await self.client.query.execute(sql, period="7d", retry=NO_RETRY)
 
     def _since(self, now: float) -> float:
         """Where this poll's buckets start: the whole window at first, then the minute before
@@ -228,7 +240,7 @@ class MetricsPoller(Poller):
                f"countIf(status IN ({_FAILED_SQL})) AS failed, sum(total_cost) AS cost "
                f"FROM runs WHERE completed_at >= {ts_literal(_minute(since))} "
                "GROUP BY minute ORDER BY minute")
-        result = await self.client.query.execute(sql, period="7d", retry=NO_RETRY)
+        result = await self._query(sql)
         out = []
         for row in result.rows or []:
             at = epoch(row.get("minute"))
@@ -241,7 +253,7 @@ class MetricsPoller(Poller):
     async def _counts(self, now: float, window_s: float) -> Counts:
         sql = ("SELECT task_identifier AS task, status, count() AS n FROM runs "
                f"WHERE completed_at >= {ts_literal(now - window_s)} GROUP BY task, status")
-        result = await self.client.query.execute(sql, period="7d", retry=NO_RETRY)
+        result = await self._query(sql)
         by_task: dict[str, dict[str, int]] = {}
         for row in result.rows or []:
             status = api_status(str(row.get("status") or ""))
@@ -255,7 +267,7 @@ class MetricsPoller(Poller):
                f"WHERE status IN ({_FAILED_SQL}) "
                f"AND completed_at >= {ts_literal(now - self.window_s)} "
                f"ORDER BY completed_at DESC LIMIT {MAX_FAILURES}")
-        result = await self.client.query.execute(sql, period="7d", retry=NO_RETRY)
+        result = await self._query(sql)
         out = []
         for row in result.rows or []:
             name, message = row.get("error_name"), row.get("error_message")

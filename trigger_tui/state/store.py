@@ -20,7 +20,7 @@ QUEUED_STATUSES = frozenset({"QUEUED", "DELAYED", "PENDING_VERSION", "WAITING_FO
 RUNNING_STATUSES = frozenset({"DEQUEUED", "EXECUTING", "REATTEMPTING"})
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RunRow:
     """What the runs view needs of a run; one per run, replaced (not mutated) on change."""
 
