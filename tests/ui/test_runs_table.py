@@ -361,7 +361,7 @@ async def test_the_seconds_tick_repaints_only_lines_whose_times_moved() -> None:
             repainted.extend(getattr(r, "y", -1) for r in regions)
             return original(*regions, **kw)  # type: ignore[arg-type]
 
-        table.refresh = spy  # type: ignore[method-assign]
+        table.refresh = spy  # type: ignore[method-assign,assignment]
         table.tick()
         first = list(repainted)
         assert first  # the first tick learns every visible line

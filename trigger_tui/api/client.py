@@ -21,7 +21,7 @@ import httpx
 
 from trigger_tui import __version__
 from trigger_tui.api import errors as E
-from trigger_tui.keys import DEFAULT_BASE_URL, environment_of_key
+from trigger_tui.keys import DEFAULT_BASE_URL, environment_of_key, redact
 
 if TYPE_CHECKING:
     from trigger_tui.api.resources import (
@@ -243,10 +243,13 @@ class TriggerClient:
                   repeatable: bool) -> tuple[E.ApiError, bool, float | None]:
         """The SDK's retry decision, narrowed to what is safe for this call."""
         status = response.status_code
-        body = _maybe_json(response)
-        text = response.text
+        # A server or proxy may echo the Authorization header: the error never carries it.
+        key = self.options.key
+        body = redact(_maybe_json(response), key)
+        text = redact(response.text, key)
+        headers = {name: redact(value, key) for name, value in response.headers.items()}
         route_missing = status == 404 and not isinstance(body, dict)
-        error = E.from_response(status, response.headers, body, text,
+        error = E.from_response(status, headers, body, text,
                                 env_hint=self.environment, route_missing=route_missing)
         should = response.headers.get("x-should-retry")
         if status == 429:

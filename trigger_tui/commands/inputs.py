@@ -44,6 +44,8 @@ def read_json(value: str, what: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{what} is not valid JSON ({exc})") from None
+    except RecursionError:  # the decoder recurses per level: `[[[[…` exhausts the stack
+        raise UsageError(f"{what} is not valid JSON (nested too deeply)") from None
 
 
 def duration_ms(value: str, what: str) -> int:

@@ -96,6 +96,8 @@ def parse_payload(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FormError("payload", f"invalid JSON at line {exc.lineno}, column {exc.colno}: "
                         f"{exc.msg}") from exc
+    except RecursionError:  # the decoder recurses per level: `[[[[…` exhausts the stack
+        raise FormError("payload", "invalid JSON: nested too deeply") from None
 
 
 def _duration_or_date(name: str, text: str) -> str:

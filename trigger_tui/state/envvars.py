@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from trigger_tui.api import errors as E
 from trigger_tui.api.models.envvars import EnvVar
+from trigger_tui.keys import redact
 from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.pollers import Poller
 from trigger_tui.state.store import Store
@@ -240,8 +241,9 @@ class EnvVarActions:
                 await self.client.envvars.update(ref, env, name, value)
             else:
                 await self.client.envvars.create(ref, env, name, value, is_secret=secret)
-        except Exception as exc:
-            return failed_result(what, exc, repeatable=True)
+        except Exception as exc:  # a server may echo the body: the value stays out of it
+            failed = failed_result(what, exc, repeatable=True)
+            return ActionResult(False, redact(failed.message, value))
         self.store.upsert(KIND, [self._shown(name, value, secret=secret)], key="name")
         return ActionResult(True, f"{name} set in {env}")
 
@@ -276,7 +278,10 @@ class EnvVarActions:
             return read_only_result(what)
         try:
             await self.client.envvars.upload(ref, env, variables, override=override)
-        except Exception as exc:
-            return failed_result(what, exc, repeatable=override)
+        except Exception as exc:  # a server may echo the body: the values stay out of it
+            message = failed_result(what, exc, repeatable=override).message
+            for value in variables.values():
+                message = redact(message, value)
+            return ActionResult(False, message)
         self.store.upsert(KIND, [self._shown(n, v) for n, v in variables.items()], key="name")
         return ActionResult(True, f"{len(variables)} variables imported into {env}")

@@ -15,13 +15,13 @@ judge, the form only catches what would surely be refused (and shows the server'
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cron_descriptor import ExpressionDescriptor, Options
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from trigger_tui.api import errors as E
 from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
@@ -47,6 +47,10 @@ def cron_error(expression: str) -> str | None:
         return f"a cron expression has 5 fields (minute hour day month weekday), not {len(fields)}"
     if not croniter.is_valid(" ".join(fields)):
         return f"'{expression.strip()}' is not a valid cron expression"
+    try:  # every field valid, yet no date matches (`0 0 31 2 *`): it would never fire
+        croniter(" ".join(fields), datetime(2000, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except CroniterBadDateError:
+        return f"'{expression.strip()}' never fires (no date matches every field)"
     return None
 
 
@@ -66,7 +70,7 @@ def describe_cron(expression: str) -> str:
 def zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # `America` is a directory of zones
         return None
 
 

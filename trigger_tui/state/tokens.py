@@ -71,6 +71,8 @@ def parse_payload(text: str) -> Payload:
     except json.JSONDecodeError as exc:
         return Payload(error=f"invalid JSON at line {exc.lineno}, column {exc.colno}: "
                              f"{exc.msg}")
+    except RecursionError:  # the decoder recurses per level: `[[[[…` exhausts the stack
+        return Payload(error="invalid JSON: nested too deeply")
 
 
 def parse_tags(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.ui import panes
+from trigger_tui.ui.format import printable
 from trigger_tui.ui.hangup import hang_up_quits
 from trigger_tui.ui.keymap import display_keys
 from trigger_tui.ui.widgets.header import HeaderInfo, summarise_health
@@ -208,8 +209,10 @@ class TriggerApp(App[int]):
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """Every toast is plain text: messages carry run data and server words, and a task
-        name like `[bold]x` must show as typed, never be read as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        name like `[bold]x` must show as typed, never be read as markup, and an escape
+        sequence in it must never reach the terminal."""
+        super().notify(printable(message, multiline=True), title=printable(title),
+                       severity=severity, timeout=timeout, markup=False)
 
     def _on_alerts(self, changed: frozenset[str]) -> None:
         """A new firing (or a watch's news) is told whatever pane is on screen, once."""

@@ -123,15 +123,20 @@ def clip(text: str, width: int) -> str:
     return text[: width - 1] + "…" if width > 1 else "…"
 
 
+# C0 and C1 controls (ESC, BEL, CSI …) move the cursor, recolor, set the clipboard (OSC 52);
+# bidi controls reorder everything after them on the line (U+202E makes `exe.txt` read
+# `txt.exe`); line and paragraph separators break a line that the layout thinks is one.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))
             if c not in (0x09, 0x0A)}
+_CONTROL.update({c: f"\\u{c:04x}" for c in (*_BIDI, 0x2028, 0x2029)})
 _CONTROL_AND_LAYOUT = {**_CONTROL, 0x09: "\\t", 0x0A: "\\n"}
 
 
 def printable(text: str, *, multiline: bool = False) -> str:
     """`text` with every control character made visible, so that run data (error messages,
-    log lines, JSON strings) can never move the cursor, change colors or set the clipboard.
-    Tabs become spaces and, unless `multiline`, newlines become `\\n`."""
+    log lines, JSON strings) can never move the cursor, change colors, set the clipboard or
+    reorder the line. Tabs become spaces and, unless `multiline`, newlines become `\\n`."""
     if multiline:
         return text.translate(_CONTROL).replace("\t", "    ")
     return text.translate(_CONTROL_AND_LAYOUT)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from trigger_tui.api.models.bulk import BulkAction
 from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import Resource, item_parser
-from trigger_tui.api.resources._wire import js_iso, put
+from trigger_tui.api.resources._wire import component, js_iso, put
 
 PATH = "/api/v1/bulk-actions"
 
@@ -45,9 +45,9 @@ class Bulk(Resource):
                             limit=limit)
 
     async def retrieve(self, bulk_id: str) -> BulkAction:
-        return await self._get(f"{PATH}/{bulk_id}", BulkAction)
+        return await self._get(f"{PATH}/{component(bulk_id)}", BulkAction)
 
     async def abort(self, bulk_id: str) -> str:
         """Stop a running bulk action; the runs it already handled stay handled."""
-        return str(await self._send_for("POST", f"{PATH}/{bulk_id}/abort", "id",
+        return str(await self._send_for("POST", f"{PATH}/{component(bulk_id)}/abort", "id",
                                         idempotent=True))

@@ -8,7 +8,7 @@ from datetime import datetime
 from trigger_tui.api.models.deployments import Deployment, DeploymentDetail, PromoteResult
 from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import Resource, item_parser
-from trigger_tui.api.resources._wire import iso_time, put
+from trigger_tui.api.resources._wire import component, iso_time, put
 
 PATH = "/api/v1/deployments"
 
@@ -29,7 +29,7 @@ class Deployments(Resource):
                             item_parser(Deployment, f"GET {PATH}"), limit=limit)
 
     async def retrieve(self, deployment_id: str) -> DeploymentDetail:
-        return await self._get(f"{PATH}/{deployment_id}", DeploymentDetail)
+        return await self._get(f"{PATH}/{component(deployment_id)}", DeploymentDetail)
 
     async def latest(self) -> DeploymentDetail:
         """The environment's most recent deployment, whatever its status."""
@@ -44,5 +44,5 @@ class Deployments(Resource):
         second promote of the same version is refused ("already the current deployment"),
         which would hide that the first one worked."""
         params = {"allowRollbacks": "true"} if allow_rollbacks else None
-        return await self._send("POST", f"{PATH}/{version}/promote", PromoteResult,
+        return await self._send("POST", f"{PATH}/{component(version)}/promote", PromoteResult,
                                 params=params, idempotent=False)

@@ -10,10 +10,11 @@ import builtins
 
 from trigger_tui.api.models.envvars import EnvVar
 from trigger_tui.api.resources._base import Resource
+from trigger_tui.api.resources._wire import component
 
 
 def _base(project_ref: str, env: str) -> str:
-    return f"/api/v1/projects/{project_ref}/envvars/{env}"
+    return f"/api/v1/projects/{component(project_ref)}/envvars/{component(env)}"
 
 
 class EnvVars(Resource):

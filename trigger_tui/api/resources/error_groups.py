@@ -9,7 +9,7 @@ from typing import Any
 from trigger_tui.api.models.error_groups import ErrorGroup
 from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import Resource, item_parser
-from trigger_tui.api.resources._wire import comma, iso_time, put
+from trigger_tui.api.resources._wire import comma, component, iso_time, put
 
 PATH = "/api/v1/errors"
 
@@ -37,14 +37,14 @@ class Errors(Resource):
                             item_parser(ErrorGroup, f"GET {PATH}"), limit=limit)
 
     async def retrieve(self, error_id: str) -> ErrorGroup:
-        return await self._get(f"{PATH}/{error_id}", ErrorGroup)
+        return await self._get(f"{PATH}/{component(error_id)}", ErrorGroup)
 
     async def resolve(self, error_id: str, version: str | None = None) -> ErrorGroup:
         """Mark resolved (optionally in a version); it comes back if it recurs."""
         body: dict[str, Any] = {}
         put(body, "resolvedInVersion", version)
-        return await self._send("POST", f"{PATH}/{error_id}/resolve", ErrorGroup, body=body,
-                                idempotent=True)
+        return await self._send("POST", f"{PATH}/{component(error_id)}/resolve", ErrorGroup,
+                                body=body, idempotent=True)
 
     async def ignore(self, error_id: str, *, duration_ms: int | None = None,
                      rate: float | None = None, total: int | None = None,
@@ -56,9 +56,9 @@ class Errors(Resource):
         put(body, "occurrenceRate", rate)
         put(body, "totalOccurrences", total)
         put(body, "reason", reason)
-        return await self._send("POST", f"{PATH}/{error_id}/ignore", ErrorGroup, body=body,
-                                idempotent=True)
+        return await self._send("POST", f"{PATH}/{component(error_id)}/ignore", ErrorGroup,
+                                body=body, idempotent=True)
 
     async def unresolve(self, error_id: str) -> ErrorGroup:
-        return await self._send("POST", f"{PATH}/{error_id}/unresolve", ErrorGroup,
+        return await self._send("POST", f"{PATH}/{component(error_id)}/unresolve", ErrorGroup,
                                 idempotent=True)

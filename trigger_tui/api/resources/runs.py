@@ -15,6 +15,7 @@ from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import Resource, field, item_parser
 from trigger_tui.api.resources._wire import (
     comma,
+    component,
     duration_or_date,
     epoch_ms,
     parse_io,
@@ -103,7 +104,7 @@ class Runs(Resource):
     def list_project(self, project_ref: str, env: Strings, *, limit: int | None = None,
                      **filters: Any) -> AsyncIterator[RunListItem]:
         """Runs of a project's environment with a personal access token (`filter[env]`)."""
-        path = f"/api/v1/projects/{project_ref}/runs"
+        path = f"/api/v1/projects/{component(project_ref)}/runs"
         params = {**run_filters(**filters), "filter[env]": comma(env)}
         return cursor_items(self._client, path, params,
                             item_parser(RunListItem, f"GET {path}"), limit=limit)
@@ -134,22 +135,22 @@ class Runs(Resource):
         An unknown run is a 404 with `x-should-retry: true` (replica lag), which the client
         retries like the SDK; pass `retry=NO_RETRY` to learn at once.
         """
-        return await self._get(f"/api/v3/runs/{run_id}", Run, retry=retry)
+        return await self._get(f"/api/v3/runs/{component(run_id)}", Run, retry=retry)
 
     async def events(self, run_id: str, *,
                      retry: RetryPolicy | None = None) -> builtins.list[RunEvent]:
-        path = f"/api/v1/runs/{run_id}/events"
+        path = f"/api/v1/runs/{component(run_id)}/events"
         body = await self._json("GET", path, retry=retry)
         return validate_list(RunEvent, member(body, "events", f"GET {path}"), f"GET {path}")
 
     async def trace(self, run_id: str, *, retry: RetryPolicy | None = None) -> Trace:
-        path = f"/api/v1/runs/{run_id}/trace"
+        path = f"/api/v1/runs/{component(run_id)}/trace"
         body = await self._json("GET", path, retry=retry)
         return validate(Trace, member(body, "trace", f"GET {path}"), f"GET {path}")
 
     async def result(self, run_id: str) -> RunResult | None:
         """The execution result, or None while the run is unknown or not finished."""
-        path = f"/api/v1/runs/{run_id}/result"
+        path = f"/api/v1/runs/{component(run_id)}/result"
         try:
             body = await self._json("GET", path)
         except E.NotSupportedError:
@@ -160,7 +161,7 @@ class Runs(Resource):
 
     async def cancel(self, run_id: str) -> str:
         """Cancel (a finished run is left as it is); repeating it is harmless."""
-        path = f"/api/v2/runs/{run_id}/cancel"
+        path = f"/api/v2/runs/{component(run_id)}/cancel"
         return str(await self._send_for("POST", path, "id", idempotent=True))
 
     async def replay(
@@ -204,23 +205,23 @@ class Runs(Resource):
         put(body, "priority", priority)
         if payload is not None:
             body["payloadType"] = "application/super+json"
-        path = f"/api/v1/runs/{run_id}/replay"
+        path = f"/api/v1/runs/{component(run_id)}/replay"
         return str(await self._send_for("POST", path, "id", body=body or None,
                                         idempotent=False))
 
     async def reschedule(self, run_id: str, delay: str | datetime) -> Run:
         """Move a DELAYED run's start: a duration from now (`"1h"`) or a date."""
-        return await self._send("POST", f"/api/v1/runs/{run_id}/reschedule", Run,
+        return await self._send("POST", f"/api/v1/runs/{component(run_id)}/reschedule", Run,
                                 body={"delay": duration_or_date(delay)}, idempotent=True)
 
     async def add_tags(self, run_id: str, tags: str | builtins.list[str]) -> str:
         """Add tags (those already on the run are ignored); the server's message."""
-        path = f"/api/v1/runs/{run_id}/tags"
+        path = f"/api/v1/runs/{component(run_id)}/tags"
         return str(await self._send_for("POST", path, "message", body={"tags": tags},
                                         idempotent=True))
 
     async def metadata(self, run_id: str) -> dict[str, Any]:
-        path = f"/api/v1/runs/{run_id}/metadata"
+        path = f"/api/v1/runs/{component(run_id)}/metadata"
         body = await self._json("GET", path)
         return _metadata(member(body, "metadata", f"GET {path}"), f"GET {path}")
 
@@ -232,7 +233,7 @@ class Runs(Resource):
         Replacing is idempotent; operations (increment, append…) are not, so a call with
         operations is never repeated after it may have reached the server.
         """
-        path = f"/api/v1/runs/{run_id}/metadata"
+        path = f"/api/v1/runs/{component(run_id)}/metadata"
         body: dict[str, Any] = {}
         put(body, "metadata", metadata)
         put(body, "operations", operations)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from trigger_tui.api.models.schedules import Schedule
 from trigger_tui.api.pagination import offset_items
 from trigger_tui.api.resources._base import Resource, field, item_parser
-from trigger_tui.api.resources._wire import put
+from trigger_tui.api.resources._wire import component, put
 
 PATH = "/api/v1/schedules"
 
@@ -33,7 +33,7 @@ class Schedules(Resource):
         return offset_items(self._client, PATH, item_parser(Schedule, f"GET {PATH}"))
 
     async def retrieve(self, schedule_id: str) -> Schedule:
-        return await self._get(f"{PATH}/{schedule_id}", Schedule)
+        return await self._get(f"{PATH}/{component(schedule_id)}", Schedule)
 
     async def update(self, schedule_id: str, task: str, cron: str, *,
                      external_id: str | None = None, timezone: str | None = None,
@@ -42,19 +42,19 @@ class Schedules(Resource):
         put(body, "externalId", external_id)
         put(body, "timezone", timezone)
         put(body, "window", window)
-        return await self._send("PUT", f"{PATH}/{schedule_id}", Schedule, body=body,
+        return await self._send("PUT", f"{PATH}/{component(schedule_id)}", Schedule, body=body,
                                 idempotent=True)
 
     async def delete(self, schedule_id: str) -> str:
-        path = f"{PATH}/{schedule_id}"
+        path = f"{PATH}/{component(schedule_id)}"
         return str(await self._send_for("DELETE", path, "id", idempotent=True))
 
     async def activate(self, schedule_id: str) -> Schedule:
-        return await self._send("POST", f"{PATH}/{schedule_id}/activate", Schedule,
+        return await self._send("POST", f"{PATH}/{component(schedule_id)}/activate", Schedule,
                                 idempotent=True)
 
     async def deactivate(self, schedule_id: str) -> Schedule:
-        return await self._send("POST", f"{PATH}/{schedule_id}/deactivate", Schedule,
+        return await self._send("POST", f"{PATH}/{component(schedule_id)}/deactivate", Schedule,
                                 idempotent=True)
 
     async def timezones(self, exclude_utc: bool = False) -> builtins.list[str]:

@@ -132,7 +132,7 @@ class Tasks(Resource):
             line = {"index": index, "task": item.task, **trigger_body(item)}
             lines.append(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n")
         content = "".join(lines).encode("utf-8")
-        path = f"/api/v3/batches/{batch_id}/items"
+        path = f"/api/v3/batches/{component(batch_id)}/items"
         options = self._client.options
         attempt = 0
         while True:

@@ -10,7 +10,14 @@ from trigger_tui.api.models.common import validate
 from trigger_tui.api.models.tokens import CreatedToken, Token
 from trigger_tui.api.pagination import cursor_items
 from trigger_tui.api.resources._base import Resource, item_parser
-from trigger_tui.api.resources._wire import comma, duration_or_date, epoch_ms, parse_io, put
+from trigger_tui.api.resources._wire import (
+    comma,
+    component,
+    duration_or_date,
+    epoch_ms,
+    parse_io,
+    put,
+)
 
 PATH = "/api/v1/waitpoints/tokens"
 
@@ -57,7 +64,7 @@ class Tokens(Resource):
 
     async def retrieve(self, token_id: str) -> Token:
         """The token with its output decoded (a timed-out token's output is the error)."""
-        path = f"{PATH}/{token_id}"
+        path = f"{PATH}/{component(token_id)}"
         body = await self._json("GET", path)
         if isinstance(body, dict) and "output" in body:
             body = {**body, "output": parse_io(body["output"], body.get("outputType"),
@@ -67,5 +74,5 @@ class Tokens(Resource):
     async def complete(self, token_id: str, data: Any = None) -> None:
         """Complete the token with `data` (completing twice is a harmless no-op)."""
         body = {"data": data} if data is not None else {}
-        await self._send_for("POST", f"{PATH}/{token_id}/complete", "success", body=body,
+        await self._send_for("POST", f"{PATH}/{component(token_id)}/complete", "success", body=body,
                              idempotent=True, kind=bool)

@@ -94,7 +94,7 @@ class AlertsScreen(ModalScreen[None]):
         for watch in app.session.alerts.watches():
             when = {"run": "it ends", "task": "it fails",
                     "queue": f"its oldest wait passes {fmt.span(watch.threshold_s)}"}
-            table.add_row(Text(watch.label), f"{fmt.span(now - watch.since)} ago",
+            table.add_row(Text(fmt.printable(watch.label)), f"{fmt.span(now - watch.since)} ago",
                           when.get(watch.kind, ""), key=watch.key)
 
     def action_cursor(self, direction: str) -> None:
@@ -128,9 +128,10 @@ def _table(records: list[Alert], now: float, rules: list[str]) -> Table:
     for record in firing + rest:
         mark = Text("⚠", style="bold red") if record.firing else Text("✓", style="green")
         cleared = "firing" if record.firing else f"{fmt.span(now - (record.cleared or now))} ago"
-        table.add_row(mark, Text(record.rule), f"{fmt.span(now - record.since)} ago",
+        table.add_row(mark, Text(fmt.printable(record.rule)),
+                      f"{fmt.span(now - record.since)} ago",
                       Text(cleared, style="bold red" if record.firing else ""),
-                      Text(record.message))
+                      Text(fmt.printable(record.message, multiline=True)))
     if not records:
         table.add_row("", Text("nothing has fired"), "", "", Text(
             "rules: " + ("; ".join(rules) if rules else "none for this environment")))

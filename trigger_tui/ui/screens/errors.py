@@ -144,7 +144,8 @@ class ErrorsScreen(TablePane):
         symbol = STATUS_SYMBOL.get(g.status, "?")
         text = f"{g.error_type}: {g.error_message}" if g.error_type else g.error_message
         return (Text(f"{symbol} {g.status}"), str(g.count), fmt.ago(_ts(g.last_seen), now),
-                Text(g.task_identifier), Text(fmt.clip(text.replace("\n", " "), width)))
+                Text(fmt.printable(g.task_identifier)),
+                Text(fmt.clip(fmt.printable(text.replace("\n", " ")), width)))
 
     def _current(self) -> Any:
         table = self.table
@@ -165,8 +166,9 @@ class ErrorsScreen(TablePane):
             return
         now = self.trigger_app.now()
         detail.update(Text(
-            f"{g.id} · {g.task_identifier} · first seen {fmt.ago(_ts(g.first_seen), now)} · "
-            f"last seen {fmt.ago(_ts(g.last_seen), now)}\n{g.error_type}: {g.error_message}"))
+            f"{g.id} · {fmt.printable(g.task_identifier)} · first seen "
+            f"{fmt.ago(_ts(g.first_seen), now)} · last seen {fmt.ago(_ts(g.last_seen), now)}\n"
+            + fmt.printable(f"{g.error_type}: {g.error_message}", multiline=True)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("resolve", "ignore", "unresolve") and self.trigger_app.read_only:
@@ -187,7 +189,7 @@ class ErrorsScreen(TablePane):
         async def load() -> list[Any]:
             return await group_runs(client, group.id)
 
-        title = f"Runs of error {group.id} ({group.task_identifier})"
+        title = f"Runs of error {group.id} ({fmt.printable(group.task_identifier)})"
         self.app.push_screen(RunListScreen(title, load, hint=(
             "the runs pane cannot filter by error group; outside the console: "
             + headless_command(group.id))))
@@ -212,8 +214,9 @@ class ErrorsScreen(TablePane):
         return self.trigger_app.label.environment.upper()
 
     def _describe(self, group: Any) -> str:
-        return (f"{group.id} · {group.task_identifier}\n{group.error_type}: "
-                f"{fmt.clip(group.error_message, 200)}\n({group.count:,} in the last 24h)")
+        return (f"{group.id} · {fmt.printable(group.task_identifier)}\n"
+                + fmt.printable(f"{group.error_type}: {fmt.clip(group.error_message, 200)}")
+                + f"\n({group.count:,} in the last 24h)")
 
     @work(exclusive=True, group="errors-action")
     async def action_resolve(self) -> None:
