@@ -136,9 +136,9 @@ async def test_should_retry_false_stops_at_once() -> None:
 
 async def test_should_retry_true_retries_even_a_status_that_is_not_retried() -> None:
     answers = [httpx.Response(400, json={"error": "busy"}, headers={"x-should-retry": "true"}),
-               httpx.Response(200, json={"id": "run_1"})]
+               httpx.Response(200, json={"message": "ok"})]
     h = mocked(lambda request: answers.pop(0))
-    assert await h.client.runs.cancel("run_1") == "run_1"
+    assert await h.client.runs.add_tags("run_1", "x") == "ok"
     assert len(h.sent) == 2
 
 
@@ -223,10 +223,10 @@ async def test_a_timeout_on_a_read_is_retried() -> None:
         calls.append(1)
         if len(calls) == 1:
             raise httpx.ReadTimeout("no answer", request=request)
-        return httpx.Response(200, json={"id": "run_1"})
+        return httpx.Response(200, json={"message": "ok"})
 
     h = mocked(handler)
-    assert await h.client.runs.cancel("run_1") == "run_1"  # idempotent POST: retried too
+    assert await h.client.runs.add_tags("run_1", "x") == "ok"  # idempotent POST: retried too
     assert len(calls) == 2
 
 

@@ -8,7 +8,11 @@ confirmed it, a Store notice). Nothing raises to the caller and nothing is dropp
 
 Read-only connections fail every action before a request is built. A replay or a bulk action
 that timed out is never retried: the server does not deduplicate them, so a retry could start
-a second run; the result says the outcome is unknown instead.
+a second run. When the answer to a cancel or a replay is lost (a timeout, a dropped
+connection, a gateway's 502/504 that may have come after the API acted), the server is asked
+what happened before anything is offered: a cancel re-reads the run, a replay looks for the
+new run it would have made. Only an action verifiably not applied offers a retry
+(`ActionResult.retry`); one the check could not settle says so, with what was checked.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ BULK_DONE = frozenset({"COMPLETED", "ABORTED", "NOT_STARTED"})
 
 BulkKind = Literal["cancel", "replay"]
 MAX_QUEUE_LIMIT = 100_000  # the API's bound on a concurrency override
+# How far before the request a replay's new run may be stamped (clock skew between this
+# machine and the server), and how many candidates a check reads in full.
+REPLAY_SKEW_S = 120.0
+REPLAY_CANDIDATES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,8 @@ class ActionResult:
     ok: bool
     message: str
     new_run_id: str | None = None
+    # Failed, verifiably without effect, and safe to send again: the screen offers a retry.
+    retry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,21 +124,83 @@ class Actions:
         try:
             await self.client.runs.cancel(run_id)
         except Exception as exc:
+            if answer_lost(exc):
+                return await self._check_cancel(run_id, what, exc)
             self._roll_back(run_id)
             return failed_result(what, exc, repeatable=True)
         return ActionResult(True, f"cancel requested for {run_id}")
+
+    async def _check_cancel(self, run_id: str, what: str, exc: Exception) -> ActionResult:
+        """The cancel may have been applied: re-read the run before saying anything."""
+        try:
+            run = await self.client.runs.retrieve(run_id)
+        except Exception as check:
+            # Still unknown: the optimistic mark stays, so the next poll confirms the cancel or
+            # rolls it back with a notice.
+            return ActionResult(False, f"{what}: {UNKNOWN_OUTCOME} ({exc}); re-reading the run "
+                                f"failed too ({check}); the next poll will tell")
+        self.store.put("run_detail", run_id, run, now=self.clock())
+        if run.status == "CANCELED":
+            return ActionResult(True, f"{run_id} canceled (the answer was lost; re-reading the "
+                                "run shows the cancel applied)")
+        if run.is_final:
+            self._roll_back(run_id)
+            return ActionResult(False, f"{what}: the answer was lost; {run_id} has meanwhile "
+                                f"finished as {run.status}: nothing to cancel")
+        self._roll_back(run_id)
+        return ActionResult(False, f"{what} failed: {exc}; re-reading the run shows it still "
+                            f"{run.status}, so the cancel was not applied", retry=True)
 
     async def replay(self, run_id: str, payload: Any = None) -> ActionResult:
         """A new run of the same task (with `payload` instead of the original, if given)."""
         what = f"replay {run_id}"
         if self.read_only:
             return read_only_result(what)
+        sent_at = self.clock()
         try:
             new_id = await self.client.runs.replay(run_id, payload=payload)
         except Exception as exc:
+            if answer_lost(exc):
+                return await self._check_replay(run_id, payload, sent_at, what, exc)
             return failed_result(what, exc, repeatable=False)
         self._show_new_run(new_id, self.store.runs.get(run_id), f"replay of {run_id}")
         return ActionResult(True, f"replayed {run_id} as {new_id}", new_run_id=new_id)
+
+    async def _check_replay(self, run_id: str, payload: Any, sent_at: float, what: str,
+                            exc: Exception) -> ActionResult:
+        """The replay may have made a run; it is never sent again blindly (the server does
+        not deduplicate replays). The API has no link from a replay to its original, so look
+        for what a replay makes: a run of the same task, created since the request, with the
+        original's tags and the payload that was sent."""
+        unknown = f"{what}: {UNKNOWN_OUTCOME} ({exc})"
+        try:
+            found = await self._find_replays(run_id, payload, sent_at)
+        except Exception as check:
+            return ActionResult(False, f"{unknown}; checking the server failed too ({check})")
+        if found:
+            new_id = found[0]
+            self._show_new_run(new_id, self.store.runs.get(run_id), f"replay of {run_id}")
+            others = f" (and {', '.join(found[1:])})" if found[1:] else ""
+            return ActionResult(False, f"{unknown}; checked: replay may have been applied: "
+                                f"{new_id}{others} found, a new run of the same task with the "
+                                "same payload and tags; not sent again", new_run_id=new_id)
+        return ActionResult(False, f"{what} failed: {exc}; checked: no new run of the task "
+                            "since the request, so the replay was not applied", retry=True)
+
+    async def _find_replays(self, run_id: str, payload: Any, sent_at: float) -> list[str]:
+        original = await self.client.runs.retrieve(run_id)
+        wanted = original.payload if payload is None else payload
+        since = sent_at - REPLAY_SKEW_S
+        candidates = [r async for r in self.client.runs.list(
+            task=original.task_identifier, from_=since, limit=REPLAY_CANDIDATES * 5)
+            if r.id != run_id and r.created_at.timestamp() >= since
+            and set(r.tags) == set(original.tags)]
+        found = []
+        for candidate in candidates[:REPLAY_CANDIDATES]:
+            run = await self.client.runs.retrieve(candidate.id)
+            if run.payload == wanted:
+                found.append(run.id)
+        return found
 
     async def reschedule(self, run_id: str, delay: str | datetime) -> ActionResult:
         """Move a delayed run's start: a duration from now (`"1h"`) or a date."""
@@ -369,15 +441,42 @@ def read_only_result(what: str) -> ActionResult:
     return ActionResult(False, f"read-only connection: {what} was not sent")
 
 
+GATEWAY_LOST = frozenset({502, 504})  # a proxy's answer: the API behind it may have acted
+
+
+def answer_lost(exc: Exception) -> bool:
+    """The request may have been acted on although no success came back: a timeout or a
+    broken connection after sending, or a gateway's 502/504 (the proxy gave up on an API that
+    may have done the work). The API's own 500/503 say it did not act."""
+    if isinstance(exc, E.ApiConnectionError):
+        return exc.may_have_reached_server
+    return isinstance(exc, E.ApiError) and exc.status in GATEWAY_LOST
+
+
+def retry_offered(exc: Exception, *, repeatable: bool) -> bool:
+    """Whether sending the action again is both useful and safe: the API refused it for a
+    passing reason without acting (429, 503, no connection made), or it failed in a way that
+    repeating an idempotent call cannot make worse."""
+    if isinstance(exc, E.ApiConnectionError):
+        return repeatable or not exc.may_have_reached_server
+    if isinstance(exc, E.RateLimitError) or (isinstance(exc, E.ApiError)
+                                             and exc.status == 503):
+        return True  # refused before anything was done (rate limit, not available now)
+    if isinstance(exc, E.ApiError) and not isinstance(exc, E.NotSupportedError):
+        return repeatable and (exc.status in (408, 409) or exc.status >= 500)
+    return False
+
+
 def failed_result(what: str, exc: Exception, *, repeatable: bool,
                   unknown: str = UNKNOWN_OUTCOME) -> ActionResult:
     """A failed action's result. A call that may have reached the server and must not be
-    repeated has an unknown outcome, and says so."""
+    repeated has an unknown outcome, and says so; one that can be sent again offers a retry."""
     if isinstance(exc, E.ReadOnlyError):
         return read_only_result(what)
     if isinstance(exc, E.ApiConnectionError) and exc.may_have_reached_server and not repeatable:
         return ActionResult(False, f"{what}: {unknown} ({exc})")
     if isinstance(exc, E.TriggerError):
-        return ActionResult(False, f"{what} failed: {exc}")
+        return ActionResult(False, f"{what} failed: {exc}",
+                            retry=retry_offered(exc, repeatable=repeatable))
     log.exception("%s failed unexpectedly", what)
     return ActionResult(False, f"{what} failed: unexpected {type(exc).__name__}: {exc}")

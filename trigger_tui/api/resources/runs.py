@@ -160,9 +160,11 @@ class Runs(Resource):
         return decode_result(body, f"GET {path}")
 
     async def cancel(self, run_id: str) -> str:
-        """Cancel (a finished run is left as it is); repeating it is harmless."""
+        """Cancel (a finished run is left as it is). Repeating it would be harmless, but a
+        cancel whose answer was lost is not resent here: the action layer re-reads the run
+        first, so the operator learns whether it applied and nothing is sent twice."""
         path = f"/api/v2/runs/{component(run_id)}/cancel"
-        return str(await self._send_for("POST", path, "id", idempotent=True))
+        return str(await self._send_for("POST", path, "id", idempotent=False))
 
     async def replay(
         self,

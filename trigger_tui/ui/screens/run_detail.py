@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -57,6 +58,7 @@ from trigger_tui.ui.format import printable
 from trigger_tui.ui.widgets.json_view import JsonView
 from trigger_tui.ui.widgets.waterfall import Waterfall, is_log, span_mark, walk
 
+Resend = Callable[[], Awaitable[ActionResult]]  # sends a failed action again
 # Actions that change something on the server; everything else on this screen only reads.
 MUTATING = frozenset({"cancel", "replay", "replay_edit", "reschedule", "tag"})
 MAX_TAGS = 10
@@ -489,6 +491,8 @@ def json_error(text: str) -> str | None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         return f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except RecursionError:  # the decoder recurses per level: `[[[[…` exhausts the stack
+        return "Invalid JSON: nested too deeply"
     return None
 
 
@@ -1046,11 +1050,29 @@ class RunDetailScreen(Screen[None]):
             ConfirmScreen(title, self._touches(run, what), danger, confirm_label=label))
         return bool(answer)
 
-    def _finish(self, result: ActionResult) -> None:
-        """Say how the action ended (applied or why not) and re-read the run."""
+    def _finish(self, result: ActionResult, again: Resend | None = None,
+                title: str = "") -> None:
+        """Say how the action ended (applied or why not) and re-read the run; an action that
+        verifiably did nothing and may be sent again (`again`) is offered a retry."""
         self.notify(result.message, severity="information" if result.ok else "error",
                     markup=False)
         self.action_refresh()
+        if again is not None and not result.ok and result.retry:
+            self._offer_retry(result, again, title)
+
+    def _offer_retry(self, result: ActionResult, again: Resend, title: str) -> None:
+        from trigger_tui.ui.widgets.confirm import ConfirmScreen
+
+        async def resend() -> None:
+            self._finish(await again(), again, title)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(resend(), group="run-action", exclusive=True)
+
+        self.app.push_screen(ConfirmScreen(
+            f"{title} failed", f"{result.message}\n\nNothing was applied. Try again?",
+            confirm_label="Retry"), answered)
 
     def action_cancel(self) -> None:
         self._cancel_flow()
@@ -1059,7 +1081,8 @@ class RunDetailScreen(Screen[None]):
     async def _cancel_flow(self) -> None:
         if await self._confirm("Cancel this run?", "The run stops; its in-progress child runs "
                                "are canceled too.", danger=True, label="Cancel run"):
-            self._finish(await self.session.actions.cancel(self.run_id))
+            cancel = partial(self.session.actions.cancel, self.run_id)
+            self._finish(await cancel(), cancel, "Cancel")
 
     def action_replay(self) -> None:
         self._replay_flow(None)
@@ -1095,11 +1118,10 @@ class RunDetailScreen(Screen[None]):
         if not await self._confirm("Replay this run?", what, danger=False, label="Replay"):
             return
         actions = self.session.actions
-        if edited is None:
-            result = await actions.replay(self.run_id)
-        else:
-            result = await actions.replay(self.run_id, payload=edited.value)
-        self._finish(result)
+        replay = partial(actions.replay, self.run_id,
+                         payload=None if edited is None else edited.value)
+        result = await replay()
+        self._finish(result, replay, "Replay")
         if result.ok and result.new_run_id:
             self.open_run(result.new_run_id)
 
@@ -1120,7 +1142,8 @@ class RunDetailScreen(Screen[None]):
             return
         if await self._confirm("Reschedule this run?", f"The run starts after {delay} "
                                "instead.", danger=False, label="Reschedule"):
-            self._finish(await self.session.actions.reschedule(self.run_id, delay))
+            reschedule = partial(self.session.actions.reschedule, self.run_id, delay)
+            self._finish(await reschedule(), reschedule, "Reschedule")
 
     def action_tag(self) -> None:
         self._tag_flow()
@@ -1143,5 +1166,6 @@ class RunDetailScreen(Screen[None]):
         tags, _ = parse_tags(text, existing)
         if await self._confirm("Add tags?", f"Adds {', '.join(tags)} (tags cannot be "
                                "removed later).", danger=False, label="Add tags"):
-            self._finish(await self.session.actions.add_tags(self.run_id, tags))
+            add_tags = partial(self.session.actions.add_tags, self.run_id, tags)
+            self._finish(await add_tags(), add_tags, "Add tags")
 

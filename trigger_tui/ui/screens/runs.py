@@ -326,6 +326,10 @@ class RunsScreen(Screen[None]):
             confirm_label=f"{verb} run"))
         if not ok:
             return
+        await self._send_one(action, run_id)
+
+    async def _send_one(self, action: BulkKind, run_id: str) -> None:
+        """Send, say how it ended, and offer a retry when it verifiably did nothing."""
         actions = self.session.actions
         result = await (actions.cancel(run_id) if action == "cancel"
                         else actions.replay(run_id))
@@ -333,6 +337,21 @@ class RunsScreen(Screen[None]):
                     timeout=4 if result.ok else 8)
         if result.ok and result.new_run_id:
             self.table.select_run(result.new_run_id)
+        if result.ok or not result.retry:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resend(action, run_id)
+
+        verb = "Cancel" if action == "cancel" else "Replay"
+        self.app.push_screen(ConfirmScreen(
+            f"{verb} failed", f"{result.message}\n\nNothing was applied. Try again?",
+            danger=action == "cancel", confirm_label="Retry"), answered)
+
+    @work(exclusive=True, group="runs-action")
+    async def _resend(self, action: BulkKind, run_id: str) -> None:
+        await self._send_one(action, run_id)
 
     async def _act_in_bulk(self, action: BulkKind, ids: list[str]) -> None:
         verb = "Cancel" if action == "cancel" else "Replay"
