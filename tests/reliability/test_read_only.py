@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -223,7 +224,9 @@ MUST_REACH = {
 
 
 @pytest.mark.parametrize("part", list(PARTS))
-async def test_read_only_every_key_on_every_screen_sends_no_mutation(part: str) -> None:
+async def test_read_only_every_key_on_every_screen_sends_no_mutation(part: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
     h = make_harness(read_only=True)
     app = make_app(h)
     walk = Walk()
@@ -242,7 +245,9 @@ async def test_read_only_every_key_on_every_screen_sends_no_mutation(part: str) 
 
 
 @pytest.mark.parametrize("part", list(PARTS))
-async def test_read_only_every_palette_command_sends_no_mutation(part: str) -> None:
+async def test_read_only_every_palette_command_sends_no_mutation(part: str, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
     h = make_harness(read_only=True)
     app = make_app(h)
     walk = Walk()
