@@ -224,8 +224,8 @@ MUST_REACH = {
 
 
 @pytest.mark.parametrize("part", list(PARTS))
-async def test_read_only_every_key_on_every_screen_sends_no_mutation(part: str, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_read_only_every_key_on_every_screen_sends_no_mutation(
+        part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
     h = make_harness(read_only=True)
     app = make_app(h)
@@ -245,8 +245,8 @@ async def test_read_only_every_key_on_every_screen_sends_no_mutation(part: str, 
 
 
 @pytest.mark.parametrize("part", list(PARTS))
-async def test_read_only_every_palette_command_sends_no_mutation(part: str, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_read_only_every_palette_command_sends_no_mutation(
+        part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
     h = make_harness(read_only=True)
     app = make_app(h)
