@@ -28,6 +28,7 @@ def answer(screen: HealthScreen, i: int) -> tuple[str, set[str]]:
 async def test_three_answers_from_the_store_with_no_request_of_its_own() -> None:
     h = make_harness()
     async with make_app(h).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)  # the first polls (they start after the first frame)
         before = len(h.log)
         screen = await open_health(pilot)
         assert len(h.log) == before
