@@ -40,6 +40,7 @@ class RunsScreen(Screen[None]):
     """Pane 1. Keys: see BINDINGS (and RunsTable's)."""
 
     HELP_SCOPE = "Runs"
+    _status_line = ""  # what the status line shows, so an unchanged poll repaints nothing
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter_text", "Filter", id="runs.filter"),
@@ -123,10 +124,10 @@ class RunsScreen(Screen[None]):
         health = self.poller.health
         n = table.row_count
         if health.last_success is None:
-            table.empty_text = ("Could not load runs: " + health.last_error
-                                if health.last_error else "Loading runs…")
+            empty = ("Could not load runs: " + health.last_error
+                     if health.last_error else "Loading runs…")
         else:
-            table.empty_text = f"No runs match: {self.poller.filter.describe()}"
+            empty = f"No runs match: {self.poller.filter.describe()}"
         parts = [f"{n:,} runs", self.poller.filter.describe()]
         if table.selected:
             parts.insert(1, f"{len(table.selected):,} selected")
@@ -142,8 +143,13 @@ class RunsScreen(Screen[None]):
                          and table.index.descending else "following the top")
         elif top > 0:
             parts.append(f"↑{top:,} above (g)")
-        status.update(Text(" · ".join(parts), no_wrap=True, overflow="ellipsis"))
-        table.refresh()
+        line = " · ".join(parts)
+        if line != self._status_line:  # every poll notifies; most change nothing here
+            self._status_line = line
+            status.update(Text(line, no_wrap=True, overflow="ellipsis"))
+        if empty != table.empty_text:
+            table.empty_text = empty
+            table.refresh()
 
     def on_runs_table_selection_changed(self, event: RunsTable.SelectionChanged) -> None:
         self.show_status()
