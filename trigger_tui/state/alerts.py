@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from trigger_tui.humanize import duration
 from trigger_tui.rules import Alerting, Rule, span_text
 from trigger_tui.state.metrics import Metrics, metrics_of
-from trigger_tui.state.queues import runs_name
+from trigger_tui.state.queues import oldest_wait_s, runs_name
 from trigger_tui.state.store import Store
 
 if TYPE_CHECKING:
@@ -191,16 +191,14 @@ class Alerts:
         queues = list(self.store.collection("queues").values())
         if not queues:
             return None
-        waits = self.store.collection("queue_waits").get("oldest") or {}
         worst: tuple[float, str] | None = None
         for q in queues:
             name = runs_name(q)
             if queue is not None and queue not in (name, q.name):
                 continue
-            since = waits.get(name)
-            if since is None or not q.queued:
+            wait = oldest_wait_s(self.store, q, now)
+            if wait is None:
                 continue
-            wait = now - since
             if worst is None or wait > worst[0]:
                 worst = (wait, name)
         if worst is None:

@@ -29,7 +29,7 @@ from trigger_tui.api.models.query import QueryResult
 from trigger_tui.api.trql import quote
 from trigger_tui.state.filters import api_status, ts_literal
 from trigger_tui.state.pollers import Poller, epoch, together
-from trigger_tui.state.queues import limit_of, runs_name
+from trigger_tui.state.queues import limit_of, oldest_wait_s, runs_name
 from trigger_tui.state.store import FAILED_STATUSES, Store
 
 if TYPE_CHECKING:
@@ -280,16 +280,9 @@ class MetricsPoller(Poller):
 
     def _queue_lines(self, now: float) -> tuple[QueueLine, ...]:
         """The queues poller's latest answer (same session), with each queue's oldest wait."""
-        waits = self.store.collection("queue_waits").get("oldest") or {}
-        lines = []
-        for q in self.store.collection("queues").values():
-            name = runs_name(q)
-            since = waits.get(name)
-            lines.append(QueueLine(name, int(q.queued), int(q.running), limit_of(q),
-                                   bool(q.paused),
-                                   None if since is None or not q.queued else
-                                   max(0.0, now - since)))
-        return tuple(lines)
+        return tuple(QueueLine(runs_name(q), int(q.queued), int(q.running), limit_of(q),
+                               bool(q.paused), oldest_wait_s(self.store, q, now))
+                     for q in self.store.collection("queues").values())
 
     def _sample(self, now: float, queues: tuple[QueueLine, ...]) -> None:
         if not queues and "queues" not in self.store.health:

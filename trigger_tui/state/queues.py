@@ -30,7 +30,7 @@ def oldest_wait_s(store: Store, queue: Any, now: float) -> float | None:
     """How long the queue's oldest waiting run has waited (None: nothing waits / not known)."""
     waits = store.collection("queue_waits").get("oldest") or {}
     since = waits.get(runs_name(queue))
-    return None if since is None else max(0.0, now - since)
+    return None if since is None or not queue.queued else max(0.0, now - since)
 
 
 def is_stuck(store: Store, queue: Any, now: float) -> bool:

@@ -222,12 +222,16 @@ class Session:
 
     def _drop_poller(self, name: str) -> None:
         poller = self.pollers.pop(name, None)
-        if poller is None:
-            return
+        if poller is not None:
+            self._retire(poller)
+
+    def _retire(self, poller: Poller) -> None:
+        """Stop a poller for good: its task is cancelled (awaited by `stop`) and its health
+        record leaves the Store (one record per run once watched would pile up)."""
         poller.stop()
-        self.store.health.pop(name, None)
-        self.store.notify("health", (name,))
-        task = self._tasks.pop(name, None)
+        self.store.health.pop(poller.name, None)
+        self.store.notify("health", (poller.name,))
+        task = self._tasks.pop(poller.name, None)
         if task is not None and not task.done():
             task.cancel()
             self._closing.add(task)
@@ -259,15 +263,8 @@ class Session:
 
     def unwatch_run(self, run_id: str) -> None:
         poller = self._details.pop(run_id, None)
-        if poller is None:
-            return
-        poller.stop()
-        self.store.health.pop(poller.name, None)  # one record per open run would pile up
-        task = self._tasks.pop(poller.name, None)
-        if task is not None and not task.done():
-            task.cancel()
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+        if poller is not None:
+            self._retire(poller)
 
     # ------------------------------------------------------------------ factories
     @classmethod
