@@ -1,0 +1,1 @@
+"""Packaging: what a user installs (wheel, sdist, a fresh clone) works outside the work tree."""
