@@ -30,13 +30,19 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="the profile to use (config file); with --wall, repeat it to show "
                          "several")
     console.add_argument("--env", action="append",
-                         help="environment: dev, staging, prod or preview; with --wall, repeat it "
-                         "to show several side by side")
+                         help="environment: dev, stg, prod or preview; with --wall, repeat it to "
+                         "show several side by side")
     console.add_argument("--read-only", action="store_true",
                          help="refuse every change; nothing mutating is sent")
+    console.add_argument("--fresh", action="store_true",
+                         help="start on the default view: ignore the pane, filters and sort "
+                         "remembered from the last launch (what you change is remembered)")
     console.add_argument("--api-url", help="the API origin (default https://api.trigger.dev)")
     console.add_argument("--branch", help="preview branch (x-trigger-branch)")
     console.add_argument("--project-ref", help="project ref, proj_… (needed with a PAT)")
+    console.add_argument("--theme", metavar="NAME",
+                         help="color theme: dark (default), light, high-contrast, ansi (16 "
+                         "colors), or a file of yours in <config folder>/themes/NAME.toml")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser(
         "demo-server",
@@ -44,8 +50,10 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Serve the embedded Trigger.dev Management API emulator, with its simulated "
         "workload, on a real port (for the official SDK, curl, or another console).",
     )
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8030)
+    demo.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1: this machine only)")
+    demo.add_argument("--port", type=int, default=8030,
+                      help="port to listen on (default 8030)")
     demo.add_argument("--seed", type=int, default=7, help="world seed (same seed, same world)")
     demo.add_argument("--speed", type=float, default=1.0,
                       help="simulated seconds per real second (default 1)")

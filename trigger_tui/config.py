@@ -28,7 +28,7 @@ T = TypeVar("T")
 ENVIRONMENTS = ("dev", "stg", "prod", "preview")
 _ENV_ALIASES = {"development": "dev", "staging": "stg", "production": "prod"}
 DEFAULT_ENVIRONMENT = "prod"
-DEFAULT_THEME = "textual-dark"
+DEFAULT_THEME = "dark"  # the shipped themes/dark.toml (Textual's dark colors)
 KEY_ENV_VARS = ("TRIGGER_SECRET_KEY", "TRIGGER_ACCESS_TOKEN")  # the SDK reads them in this order
 _ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -68,7 +68,9 @@ class PollIntervals(_Strict):
 
 class _KeySource(_Strict):
     key: str | None = None
+    """The key itself (`tr_prod_…`, or a personal access token `tr_pat_…`), kept in this file."""
     key_env: str | None = None
+    """The NAME of an environment variable holding the key (preferred: the key stays out)."""
 
     @field_validator("key_env")
     @classmethod
@@ -94,6 +96,7 @@ class EnvironmentSettings(_KeySource):
     """
 
     read_only: bool | None = None
+    """Refuse every change in this environment (overrides the profile's `read_only`)."""
 
 
 class Profile(_KeySource):
@@ -104,13 +107,21 @@ class Profile(_KeySource):
     """
 
     api_url: str | None = None
+    """The API origin: `https://api.trigger.dev` unless self-hosted (`http://` or `https://`)."""
     project_ref: str | None = None
+    """The project ref (`proj_…`): env vars and personal access tokens need it."""
     environment: str | None = None
+    """The environment when `--env` is not given and the key's prefix says nothing."""
     branch: str | None = None
+    """A preview branch, sent as `x-trigger-branch`."""
     read_only: bool | None = None
+    """Refuse every change, in every environment of the profile."""
     theme: str | None = None
+    """The color theme for this profile (a `--theme` flag wins)."""
     poll: PollIntervals | None = None
+    """How often each view refreshes (see Poll intervals)."""
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
+    """One table per environment (dev, stg, prod, preview): its key and read-only switch."""
 
     @field_validator("api_url")
     @classmethod
@@ -136,7 +147,9 @@ class SavedQuery(_Strict):
     """A TRQL query saved from the query console under a name."""
 
     text: str
+    """The TRQL query."""
     period: str | None = None
+    """The period it runs over, e.g. `1d` (the console's current one when unset)."""
 
 
 class WallSettings(_Strict):
@@ -158,7 +171,12 @@ class Settings(_Strict):
     """The whole file: named profiles and the one used when `--profile` is not given."""
 
     default_profile: str | None = None
+    """The profile used when `--profile` is not given; it must exist in `profiles`."""
+    theme: str | None = None
+    """The color theme when neither `--theme` nor the profile names one: dark, light,
+    high-contrast, ansi (16 colors) or a file of your own in `<config folder>/themes/`."""
     profiles: dict[str, Profile] = Field(default_factory=dict)
+    """Named profiles (`[profiles.NAME]`), one per project and server."""
     queries: dict[str, SavedQuery] = Field(default_factory=dict)
     """Saved TRQL queries by name (`[queries."failures by task"] text = "SELECT …"`)."""
     keymap: dict[str, str] = Field(default_factory=dict)
@@ -169,6 +187,7 @@ class Settings(_Strict):
     alerting: Alerting = Field(default_factory=Alerting)
     """Where firing alerts are announced besides the screen: bell, desktop, webhook."""
     wall: WallSettings = Field(default_factory=WallSettings)
+    """The wall monitor (`trigger-tui --wall`)."""
 
     @model_validator(mode="after")
     def _default_exists(self) -> Settings:
@@ -324,6 +343,7 @@ class Flags:
     read_only: bool = False
     branch: str | None = None
     project_ref: str | None = None
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -374,7 +394,9 @@ def resolve(settings: Settings, flags: Flags, environ: Mapping[str, str]) -> Res
                       (environ.get("TRIGGER_PREVIEW_BRANCH"), "environment TRIGGER_PREVIEW_BRANCH"),
                       (profile and profile.branch, label), default=(None, "not set")),
         read_only=_read_only(flags, per_env, profile, label, environment.value),
-        theme=_first((profile and profile.theme, label), default=(DEFAULT_THEME, "default")),
+        theme=_first((flags.theme, "flag --theme"), (profile and profile.theme, label),
+                     (settings.theme, "theme in the config file"),
+                     default=(DEFAULT_THEME, "default")),
         poll=_first((profile and profile.poll, label), default=(PollIntervals(), "default")),
         notes=tuple(notes),
     )

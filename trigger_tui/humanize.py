@@ -18,3 +18,8 @@ def duration(ms: float | None) -> str:
         return f"{m}m{sec:02d}s"
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m"
+
+
+def count(n: int, word: str, many: str | None = None) -> str:
+    """`1 batch`, `2 batches`, `1,204 runs`: a count a person reads without a "(s)"."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

@@ -102,8 +102,8 @@ class Rule(BaseModel):
     above: str | float | None = Field(
         default=None, description="failure_rate: a percentage ('5%'); queue_wait: a duration")
     over: str | float | None = Field(
-        default=None, description="the window looked at (failure_rate, status, no_completions) "
-        "or how long the connection must fail (connection)")
+        default=None, description="the window looked at (failure_rate, status, no_completions; "
+        "status: 15m when unset) or how long the connection must fail (connection)")
     task: str | None = Field(default=None, description="failure_rate: one task only")
     queue: str | None = Field(default=None, description="queue_wait: one queue only")
     statuses: tuple[str, ...] = Field(default=DEFAULT_STATUSES,
@@ -171,6 +171,10 @@ class Rule(BaseModel):
             raise ValueError(f"rule {self.name!r}: `task` applies to failure_rate rules only")
         if self.queue is not None and self.when != "queue_wait":
             raise ValueError(f"rule {self.name!r}: `queue` applies to queue_wait rules only")
+        if "min_runs" in self.model_fields_set and self.when != "failure_rate":
+            raise ValueError(f"rule {self.name!r}: `min_runs` applies to failure_rate rules only")
+        if "statuses" in self.model_fields_set and self.when != "status":
+            raise ValueError(f"rule {self.name!r}: `statuses` applies to status rules only")
         return self
 
     def _parsed(self, field: str, parse: Callable[[str | float | int], float]) -> float:

@@ -259,3 +259,18 @@ async def test_metadata_get_replace_and_operations(api: Harness) -> None:
     api.env().cancel(api.env().runs[run_id])
     with pytest.raises(E.UnprocessableEntityError, match="completed run"):
         await api.client.runs.update_metadata(run_id, {"n": 0})
+
+
+async def test_a_pat_on_a_secret_key_route_is_told_to_use_a_secret_key() -> None:
+    h = make_harness(DEMO_PAT, history_s=0)
+    with pytest.raises(E.AuthenticationError) as caught:
+        await h.client.runs.retrieve("run_anything")
+    assert "needs a project secret key" in str(caught.value)
+    assert "personal access token is not accepted here" in str(caught.value)
+
+
+async def test_a_bare_not_found_names_the_run_asked_for(api: Harness) -> None:
+    api.client.options.retry = NO_RETRY
+    with pytest.raises(E.NotFoundError) as caught:
+        await api.client.runs.retrieve("run_nope00000000")
+    assert str(caught.value).startswith("run_nope00000000 not found in this environment")

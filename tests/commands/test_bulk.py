@@ -57,3 +57,12 @@ def test_no_wait_and_usage_errors(cli: Any) -> None:
     r = cli("bulk", "cancel", "--filter", "nonsense", "--demo")
     assert r.code == 2 and "expected KEY=VALUE" in r.err
     assert cli("bulk", "cancel", "--ids", ids[0], "--demo", "--read-only").code == 2
+
+
+def test_a_bulk_action_that_could_not_change_every_run_exits_1(cli: Any, demo: Demo) -> None:
+    ids = _delayed(cli, "bulk-partial", 2)
+    assert cli("runs", "cancel", ids[0], "--demo").code == 0  # already canceled: cannot be
+    r = cli("bulk", "cancel", "--ids", ",".join(ids), "--demo", "--json")
+    assert r.code == 1, r.err
+    assert r.json()["counts"] == {"total": 2, "success": 1, "failure": 1}
+    assert "1 of 2 runs could not be canceled" in r.err

@@ -108,3 +108,21 @@ def test_layers(module: str) -> None:
     loaded = json.loads(out)
     forbidden = ("textual", "trigger_tui.state", "trigger_tui.ui", "trigger_tui.emulator")
     assert not [m for m in loaded if m.startswith(forbidden)], module
+
+
+def test_counts_read_without_a_parenthesised_plural() -> None:
+    from trigger_tui.humanize import count
+
+    assert count(1, "batch", "batches") == "1 batch"
+    assert count(0, "batch", "batches") == "0 batches"
+    assert count(1204, "run") == "1,204 runs"
+    assert count(1, "run") == "1 run"
+
+
+def test_the_statuses_a_person_types_become_the_apis_spelling() -> None:
+    from trigger_tui.commands.inputs import statuses
+
+    assert statuses(["failed,system failure", "Crashed"]) == ["FAILED", "SYSTEM_FAILURE",
+                                                               "CRASHED"]
+    assert statuses(["UNRESOLVED"], upper=False) == ["unresolved"]
+    assert statuses(None) is None

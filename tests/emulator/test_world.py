@@ -200,3 +200,19 @@ def test_a_day_of_workload_stays_within_the_retention_bound() -> None:
     assert oldest >= clock.now() - 3 * 3600 - 600  # pruned every 5 simulated minutes
     assert max(sizes) < 1.3 * min(sizes)
     assert after < warm * 1.25, (warm, after)
+
+
+def test_the_batch_workload_triggers_batches_that_complete() -> None:
+    clock = FakeClock()
+    world = World(clock, seed=3, history_s=3600, batch_workload=True)
+    env = world.envs["prod"]
+    batches = list(env.batches.items.values())
+    assert len(batches) >= 4  # ~one every five minutes over the hour
+    for batch in batches:
+        runs = [env.runs[r] for r in batch.run_ids if r in env.runs]
+        assert len(batch.run_ids) == batch.run_count and runs
+        assert {r.batch_id for r in runs} == {batch.id}
+        assert len({r.task for r in runs}) == 1
+    old = [b for b in batches if b.created_at < clock.now() - 900]
+    assert old and all(b.status == "COMPLETED" for b in old)
+    assert not World(FakeClock(), seed=3, history_s=3600).envs["prod"].batches.items

@@ -8,6 +8,7 @@ keys it does not press are those that quit; a separate test shows they would.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,12 @@ class Place:
 
 
 async def turns(pilot: Pilot[Any], n: int = 3) -> None:
+    """Let a key's messages, and the workers they start, run: the screen's queues, n times
+    (a pilot.pause() would also wait for the process to idle, at least 20 ms a time, and the
+    walk makes thousands; pilot.press already waits so once)."""
     for _ in range(n):
-        await pilot.pause()
+        await pilot._wait_for_screen()
+        await asyncio.sleep(0)
 
 
 _last: dict[Place, Screen[Any]] = {}
@@ -230,10 +235,11 @@ async def test_read_only_every_key_on_every_screen_sends_no_mutation(
     h = make_harness(read_only=True)
     app = make_app(h)
     walk = Walk()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         for place in places(h)[PARTS[part]]:
             await walk_screen(pilot, place, walk)
+        await pilot.pause()  # whatever the last key started has run
         assert app.is_running
         assert h.mutations() == []
         report(h, walk, f"key walk, {part}")
@@ -251,11 +257,11 @@ async def test_read_only_every_palette_command_sends_no_mutation(
     h = make_harness(read_only=True)
     app = make_app(h)
     walk = Walk()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         for place in places(h)[PARTS[part]]:
             await run_commands(pilot, place, walk)
-        await turns(pilot)
+        await pilot.pause()  # whatever the last command started has run
         assert app.is_running
         assert h.mutations() == []
         report(h, walk, f"palette walk, {part}")

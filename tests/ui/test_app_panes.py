@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.coordinate import Coordinate
+
 from tests.ui.conftest import make_app, make_harness, settle
 from trigger_tui.ui.panes import parse_jump
 from trigger_tui.ui.screens.queues import QueuesScreen, runs_name
@@ -29,8 +31,10 @@ async def test_number_two_shows_every_queue_busiest_first() -> None:
         assert isinstance(screen, QueuesScreen) and app.current_mode == "queues"
         queues = h.session.store.collection("queues").items
         assert screen.table.row_count == len(queues) > 0
-        running = [int(screen.table.get_row_at(i)[2]) for i in range(screen.table.row_count)]
-        queued = [int(screen.table.get_row_at(i)[5]) for i in range(screen.table.row_count)]
+        keys = [screen.table.coordinate_to_cell_key(Coordinate(i, 0)).row_key
+                for i in range(screen.table.row_count)]
+        running = [int(screen.table.get_cell(k, "running")) for k in keys]
+        queued = [int(screen.table.get_cell(k, "queued")) for k in keys]
         assert sorted(zip(queued, running, strict=True), reverse=True) == list(
             zip(queued, running, strict=True))
         await pilot.press("1")
@@ -140,7 +144,7 @@ async def test_o_overrides_a_limit_after_checking_and_confirming_and_capital_o_r
         await settle(pilot, lambda: bool(h.mutations()))
         assert h.mutations()[-1].path.endswith("/concurrency/override")
         await pilot.pause()
-        assert str(screen.table.get_row(queue.id)[3]).startswith("3 (base")
+        assert str(screen.table.get_cell(queue.id, "limit")).startswith("3 (base")
         await pilot.press("O")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)

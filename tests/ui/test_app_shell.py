@@ -13,7 +13,6 @@ from textual.widgets import Input
 import trigger_tui.ui.app
 from tests.ui.conftest import make_app, make_harness, settle
 from trigger_tui.state.filters import RunFilter
-from trigger_tui.ui import keymap
 from trigger_tui.ui.launch import LaunchOptions, build_app
 from trigger_tui.ui.screens.bulk import BulkChoiceScreen
 from trigger_tui.ui.screens.connection import ConnectionScreen
@@ -67,31 +66,6 @@ async def test_help_overlay_lists_the_keymap_and_closes() -> None:
         await pilot.press("question_mark", "question_mark")
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen)
-
-
-def test_keymap_collects_every_binding_with_an_id() -> None:
-    entries = keymap.all_bindings()
-    ids = [e.id for e in entries]
-    keys_of: dict[str, str] = {}
-    for e in entries:  # one id, one key: a remap must not split a shared id
-        assert keys_of.setdefault(e.id, e.keys) == e.keys, e.id
-    for wanted in ("app.quit", "app.help", "app.jump", "app.palette", "app.back",
-                   "runs.filter", "runs.cancel", "runs.select", "runs.down", "confirm.yes"):
-        assert wanted in ids
-    remapped = {e.id: e.keys for e in keymap.all_bindings({"runs.cancel": "x"})}
-    assert remapped["runs.cancel"] == "x"
-    md = keymap.markdown()
-    assert "| `c` | Cancel | `runs.cancel` |" in md and "## Runs table" in md
-
-
-async def test_user_keymap_remaps_a_binding() -> None:
-    h = make_harness()
-    app = make_app(h, keymap={"app.help": "f1"})
-    async with app.run_test() as pilot:
-        await settle(pilot)
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_colon_jumps_to_a_status_shortcut() -> None:

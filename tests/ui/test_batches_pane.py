@@ -48,6 +48,8 @@ async def test_the_pane_lists_batches_in_view_and_enter_opens_one() -> None:
         await pilot.app.push_screen(pane)
         await pilot.pause()
         assert batch_id in pane.table.rows
+        status = str(pane.query_one("#batches-status").render())
+        assert status.startswith("1 batch among the runs in view")
         await pilot.press("enter")
         batch = await loaded(pilot)
         assert batch.view is not None and batch.view.batch.id == batch_id

@@ -117,7 +117,8 @@ async def test_an_unknown_run_says_it_could_not_be_loaded() -> None:
         await settle(pilot, lambda: "Could not load" in plain(
             detail(app).query_one("#status", Static)))
         assert plain(detail(app).query_one("#status", Static)) == \
-            "✗ Could not load this run: Not found"
+            "✗ Could not load this run: run_doesnotexist00000000 not found in this environment " \
+            "(Not found)"
         await pilot.press("c")
         await pilot.pause()
         assert notices(app) == ["The run has not loaded yet"]

@@ -54,6 +54,10 @@ async def select(pilot: Any, screen: SchedulesScreen, schedule_id: str) -> Any:
     return screen._current()
 
 
+def cell(screen: SchedulesScreen, schedule_id: str, column: str) -> str:
+    return str(screen.table.get_cell(schedule_id, column))
+
+
 def harness() -> Harness:
     return make_harness()
 
@@ -65,9 +69,9 @@ async def test_lists_every_schedule_with_cron_in_words_and_next_runs() -> None:
         screen = await open_schedules(app, pilot)
         schedules = h.session.store.collection("schedules").items
         assert screen.table.row_count == len(schedules) == 5
-        row = screen.table.get_row("sched_zkexh28t1vsh2m53xabco")
-        assert [str(c) for c in row[1:5]] == ["nightly-report", "0 2 * * *", "At 02:00 AM",
-                                              "America/New_York"]
+        assert [cell(screen, "sched_zkexh28t1vsh2m53xabco", key)
+                for key in ("task", "cron", "words", "tz")] == [
+            "nightly-report", "0 2 * * *", "At 02:00 AM", "America/New_York"]
         await pilot.press("j")
         await pilot.pause()
         preview = str(screen.query_one("#schedules-next").render())
@@ -176,7 +180,7 @@ async def test_deactivate_then_delete_after_confirming() -> None:
         await until(pilot, lambda: bool(h.mutations()))
         await pilot.pause()
         assert h.mutations()[-1].path.endswith(f"{schedule.id}/deactivate")
-        assert "off" in str(screen.table.get_row(schedule.id)[0])
+        assert "off" in cell(screen, schedule.id, "active")
         await pilot.press("D")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -221,8 +225,22 @@ async def test_a_schedule_declared_in_code_is_not_edited_here() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_schedules(app, pilot)
         schedule = await select(pilot, screen, "sched_zkexh28t1vsh2m53xabco")
-        assert str(screen.table.get_row(schedule.id)[-2]) == "code"
+        assert cell(screen, schedule.id, "type") == "code"
         await pilot.press("e")
         await pilot.pause()
         assert app.screen is screen and not h.mutations()
         assert any("declared in code" in n.message for n in app._notifications)
+
+
+async def test_at_80_columns_the_next_fire_cron_and_zone_show_whole() -> None:
+    app = make_app(harness())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_schedules(app, pilot)
+        table = screen.table
+        keys = [k.value for k in table.columns]
+        triage = keys[:keys.index("tz") + 1]
+        assert triage == ["active", "task", "next", "cron", "tz"]
+        width = sum(table.columns[k].get_render_width(table) for k in table.columns
+                    if k.value in triage)
+        assert width <= table.scrollable_content_region.width
+        assert cell(screen, "sched_zkexh28t1vsh2m53xabco", "next").endswith("h)")

@@ -22,8 +22,9 @@ async def open_pane(app: TriggerApp, pilot: Any) -> TokensScreen:
     return screen
 
 
-def cell(screen: TokensScreen, row: int, column: int) -> str:
-    return str(screen.table.get_cell_at(Coordinate(row, column)))
+def cell(screen: TokensScreen, row: int, column: str) -> str:
+    table = screen.table
+    return str(table.get_cell_at(Coordinate(row, table.get_column_index(column))))
 
 
 def world_tokens(h: Harness) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def world_tokens(h: Harness) -> dict[str, Any]:
 
 
 def statuses(screen: TokensScreen) -> set[str]:
-    return {cell(screen, i, 0) for i in range(screen.table.row_count)}
+    return {cell(screen, i, "status") for i in range(screen.table.row_count)}
 
 
 async def test_lists_tokens_and_cycles_the_status_filter() -> None:
@@ -66,8 +67,8 @@ async def test_create_with_timeout_and_tags_then_filter_by_tag() -> None:
         await pilot.press("t")
         await answer(pilot, "vendor-x")
         await settle(pilot, lambda: screen.table.row_count == 1)
-        assert cell(screen, 0, 1) == new_id
-        assert cell(screen, 0, 3) == "in 2h"
+        assert cell(screen, 0, "id") == new_id
+        assert cell(screen, 0, "timeout") == "in 2h"
 
 
 async def test_complete_validates_json_before_sending() -> None:
@@ -81,7 +82,7 @@ async def test_complete_validates_json_before_sending() -> None:
         await pilot.press("t")
         await answer(pilot, "mine")
         await settle(pilot, lambda: screen.table.row_count == 1)
-        token_id = cell(screen, 0, 1)
+        token_id = cell(screen, 0, "id")
         await pilot.press("c")
         await pilot.pause()
         dialog = app.screen
@@ -98,7 +99,7 @@ async def test_complete_validates_json_before_sending() -> None:
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: world_tokens(h)[token_id].status == "COMPLETED")
         assert isinstance(app.screen, TokensScreen)
-        await settle(pilot, lambda: "completed" in cell(screen, 0, 0))
+        await settle(pilot, lambda: "completed" in cell(screen, 0, "status"))
         await pilot.press("c")  # a completed token has nothing to complete
         await pilot.pause()
         assert app.screen is screen and "nothing to complete" in shown(app)
@@ -112,7 +113,7 @@ async def test_copy_callback_url() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_pane(app, pilot)
         await pilot.press("y")
-        token = world_tokens(h)[cell(screen, 0, 1)]
+        token = world_tokens(h)[cell(screen, 0, "id")]
         assert len(copied) == 1 and token.id in copied[0] and "/callback/" in copied[0]
 
 
@@ -155,8 +156,22 @@ async def test_ages_and_timeouts_move_on_between_changes() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_pane(app, pilot)
         waiting = next(i for i in range(screen.table.row_count)
-                       if "waiting" in cell(screen, i, 0))
-        before = cell(screen, waiting, 3)
+                       if "waiting" in cell(screen, i, "status"))
+        before = cell(screen, waiting, "timeout")
         h.clock.advance(600)  # the clock only: no poll, no change in the Store
         screen.tick()
-        assert cell(screen, waiting, 3) != before and cell(screen, waiting, 3).startswith("in ")
+        after = cell(screen, waiting, "timeout")
+        assert after != before and after.startswith("in ")
+
+
+async def test_at_80_columns_status_age_timeout_and_tags_show_whole() -> None:
+    h = make_harness()
+    app = make_app(h)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(app, pilot)
+        table = screen.table
+        assert list(table.columns)[-1].value == "id"  # the long opaque id gives way
+        shown = sum(c.get_render_width(table) for c in table.columns.values()
+                    if c.key.value != "id")
+        assert shown <= table.scrollable_content_region.width
+        assert any("refund:" in cell(screen, i, "tags") for i in range(table.row_count))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -250,7 +252,9 @@ class TriggerClient:
         headers = {name: redact(value, key) for name, value in response.headers.items()}
         route_missing = status == 404 and not isinstance(body, dict)
         error = E.from_response(status, headers, body, text,
-                                env_hint=self.environment, route_missing=route_missing)
+                                env_hint=self.environment, route_missing=route_missing,
+                                personal_token=key.startswith("tr_pat_"),
+                                target=_target(response.request.url.path))
         should = response.headers.get("x-should-retry")
         if status == 429:
             return error, True, self._rate_limit_wait(response)
@@ -337,3 +341,18 @@ def _maybe_json(response: httpx.Response) -> Any:
 def _connect_message(client: TriggerClient, exc: Exception) -> str:
     return f"cannot reach {client.options.base_url} ({exc.__class__.__name__}: " \
         f"{str(exc) or 'connection failed'})"
+
+
+_ID = re.compile(r"^(run|batch|queue|sched|waitpoint|deployment|error|bulk)_[0-9a-z]+$")
+
+
+def _target(path: str) -> str | None:
+    """The last resource id in a request path (`/api/v3/runs/run_x` → `run_x`); queues are
+    also addressed by name (`/api/v1/queues/email` → `queue email`)."""
+    segments = [unquote(s) for s in path.split("/")]
+    for segment in reversed(segments):
+        if _ID.match(segment):
+            return segment
+    if "queues" in segments[:-1]:
+        return f"queue {segments[segments.index('queues') + 1]}"
+    return None

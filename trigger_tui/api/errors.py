@@ -118,8 +118,17 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def describe(status: int, body: Any, text: str, *, env_hint: str | None = None) -> str:
-    """A message a person understands, with the server's words when it gave any."""
+# What the API's route builder says when it misses, naming nothing.
+GENERIC_NOT_FOUND = frozenset({"Not found", "Resource not found", "queue-not-found"})
+
+
+def describe(status: int, body: Any, text: str, *, env_hint: str | None = None,
+             personal_token: bool = False, target: str | None = None) -> str:
+    """A message a person understands, with the server's words when it gave any.
+
+    `personal_token`: the request carried a tr_pat_ token, which the API accepts on a few
+    routes only; a 401 elsewhere means the route wants a project secret key, not a bad token.
+    `target`: the id the request named, for the API's bare "Not found"."""
     server = None
     if isinstance(body, dict):
         error = body.get("error")
@@ -130,11 +139,19 @@ def describe(status: int, body: Any, text: str, *, env_hint: str | None = None) 
     if isinstance(server, str) and isinstance(body, dict):
         server = _with_details(server, body)
     where = f" for the {env_hint} environment" if env_hint else ""
+    if status == 401 and personal_token:
+        return (f"this needs a project secret key (tr_dev_…, tr_prod_…): a personal access "
+                f"token is not accepted here ({server or 'unauthorized'}); set "
+                "TRIGGER_SECRET_KEY or give the profile a secret key")
     if status == 401:
         return (f"the API key was rejected{where} ({server or 'unauthorized'}): check "
                 "TRIGGER_SECRET_KEY or the profile's key")
     if status == 403:
         return f"this key may not do that ({server or 'forbidden'})"
+    if status == 404 and target and server in GENERIC_NOT_FOUND:
+        return f"{target} not found in this environment ({server})"
+    if status == 404 and target and isinstance(server, str) and target not in server:
+        return f"{server}: {target}"
     if status == 429:
         return f"rate limited by the API ({server or 'too many requests'})"
     page = html_title(text) if server is None else None
@@ -182,8 +199,10 @@ def _with_details(message: str, body: dict[str, Any]) -> str:
 
 
 def from_response(status: int, headers: Mapping[str, str], body: Any, text: str, *,
-                  env_hint: str | None = None, route_missing: bool = False) -> ApiError:
-    message = describe(status, body, text, env_hint=env_hint)
+                  env_hint: str | None = None, route_missing: bool = False,
+                  personal_token: bool = False, target: str | None = None) -> ApiError:
+    message = describe(status, body, text, env_hint=env_hint, personal_token=personal_token,
+                       target=target)
     if route_missing:
         return NotSupportedError(404, "not supported by this server (the endpoint does not "
                                  "exist there; it may be an older self-hosted version)",

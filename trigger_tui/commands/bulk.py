@@ -93,6 +93,10 @@ async def _run(ctx: Context, action: Literal["cancel", "replay"]) -> int:
             last = line
         if state.status != "PENDING":
             ctx.out.item(state, COLUMNS)
+            if state.counts.failure:  # a script must see that some runs were not changed
+                ctx.out.message(f"trigger-tui: {state.counts.failure} of {state.counts.total} "
+                                f"runs could not be {action}ed")
+                return 1
             return 0
         if waited >= limit_s:
             ctx.out.message(f"trigger-tui: {bulk_id} is still running after {a.timeout}; "

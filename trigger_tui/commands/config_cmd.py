@@ -1,4 +1,4 @@
-"""`trigger-tui config path|show|add-profile|use|remove-profile`: the settings file, offline.
+"""`trigger-tui config path|show|check|add-profile|use|remove-profile`: the settings file, offline.
 
 `show` prints what a command would use and where each value came from (flag, environment
 variable, profile, default), with every key masked. Writes go through `config.save` (mode 0600).
@@ -75,6 +75,31 @@ def path_cmd(args: argparse.Namespace) -> int:
     else:
         out.data(str(path))
     return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    """Exit 1 when the config file has problems the console would warn about at start."""
+    out = _out(args)
+
+    def body() -> int:
+        # The bindings live in the UI: Textual is loaded for this one command only.
+        from trigger_tui.ui.keymap import check_keymap
+
+        path = config.config_path()
+        loaded = config.load(path)
+        keymap = loaded.settings.keymap
+        findings = [*loaded.warnings, *check_keymap(keymap).findings]
+        findings += [f for f in check_keymap(keymap, wall=True).findings if f not in findings]
+        if out.format == "json":
+            out.json({"path": str(path), "ok": not findings, "findings": findings})
+        else:
+            for finding in findings:
+                out.data(finding)
+            if not findings:
+                out.message(f"{path}: no problems found")
+        return 2 if findings else 0  # as a broken config file: a usage problem
+
+    return guard(body, out)
 
 
 def _key_source(args: argparse.Namespace) -> dict[str, Any]:
@@ -207,6 +232,9 @@ def register(sub: Any) -> None:
     _local(actions, "path", path_cmd, "print the config file's path")
     _local(actions, "show", show,
            "show the settings a command would use, where each came from (keys masked)")
+    _local(actions, "check", check,
+           "check the config file: unknown key map ids, impossible keys, keys that clash "
+           "(exit 2 when any, as for a broken config file)")
     p = _local(actions, "add-profile", add_profile,
                "add a profile, or change one (--api-url, --project-ref, --env, --branch and "
                "--read-only set its fields)")
@@ -216,8 +244,11 @@ def register(sub: Any) -> None:
     p.add_argument("--key-stdin", action="store_true",
                    help="read the key from stdin and store it in the file (mode 0600)")
     p.add_argument("--for-env", metavar="ENV",
-                   help="store the key and --read-only for this environment only")
-    p.add_argument("--theme")
+                   help="store the key and --read-only for this environment only (dev, stg, "
+                   "prod or preview)")
+    p.add_argument("--theme", metavar="NAME",
+                   help="the profile's color theme: dark, light, high-contrast, ansi (16 "
+                   "colors), or a file of yours in <config folder>/themes/NAME.toml")
     p.add_argument("--use", action="store_true", help="make it the default profile")
     p = _local(actions, "use", use, "make a profile the default")
     p.add_argument("name", metavar="NAME")

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from trigger_tui.commands.context import Context, command, group
-from trigger_tui.commands.inputs import duration_ms, split_list
+from trigger_tui.commands.inputs import duration_ms, split_list, statuses
 from trigger_tui.commands.output import col
 
 COLUMNS = (
@@ -25,8 +25,8 @@ DETAIL = (
 async def list_errors(ctx: Context) -> None:
     a = ctx.args
     found = [g async for g in ctx.client.errors.list(
-        status=split_list(a.status), task=split_list(a.task), period=a.period, search=a.search,
-        limit=a.limit)]
+        status=statuses(a.status, upper=False), task=split_list(a.task), period=a.period,
+        search=a.search, limit=a.limit)]
     ctx.out.items(found, COLUMNS, empty="no error groups match")
 
 

@@ -24,6 +24,16 @@ def split_list(values: Iterable[str] | None) -> list[str] | None:
     return out or None
 
 
+def statuses(values: Iterable[str] | None, *, upper: bool = True) -> list[str] | None:
+    """`--status failed,timed out` as the API spells statuses: runs and tokens in UPPER_SNAKE,
+    error groups in lower case. The API is case-sensitive; a person typing is not."""
+    found = split_list(values)
+    if found is None:
+        return None
+    snake = [s.replace(" ", "_") for s in found]
+    return [s.upper() for s in snake] if upper else [s.lower() for s in snake]
+
+
 def read_text(value: str, what: str) -> str:
     """`@path` reads a file, `-` reads stdin, anything else is the text itself."""
     if value == "-":

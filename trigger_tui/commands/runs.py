@@ -9,7 +9,7 @@ from typing import Any
 from trigger_tui.api.client import NO_RETRY
 from trigger_tui.api.models.runs import Run
 from trigger_tui.commands.context import Context, UsageError, command, group
-from trigger_tui.commands.inputs import read_json, split_list
+from trigger_tui.commands.inputs import read_json, split_list, statuses
 from trigger_tui.commands.output import Column, col
 from trigger_tui.humanize import duration
 
@@ -86,7 +86,7 @@ def add_filters(p: argparse.ArgumentParser) -> None:
 
 def filters_of(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "status": split_list(args.status), "task": split_list(args.task),
+        "status": statuses(args.status), "task": split_list(args.task),
         "tag": split_list(args.tag), "version": split_list(args.version),
         "queue": split_list(args.queue), "machine": split_list(args.machine),
         "region": split_list(args.region), "batch": args.batch, "schedule": args.schedule,

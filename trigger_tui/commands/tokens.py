@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trigger_tui.commands.context import Context, command, group
-from trigger_tui.commands.inputs import read_json, split_list
+from trigger_tui.commands.inputs import read_json, split_list, statuses
 from trigger_tui.commands.output import col
 
 COLUMNS = (
@@ -20,7 +20,7 @@ DETAIL = (*COLUMNS, col("URL", "url", 200), col("OUTPUT", "output"),
 async def list_tokens(ctx: Context) -> None:
     a = ctx.args
     tokens = [t async for t in ctx.client.tokens.list(
-        status=split_list(a.status), tags=split_list(a.tag), idempotency_key=a.idempotency_key,
+        status=statuses(a.status), tags=split_list(a.tag), idempotency_key=a.idempotency_key,
         period=a.period, limit=a.limit)]
     ctx.out.items(tokens, COLUMNS, empty="no tokens match")
 

@@ -31,7 +31,7 @@ def serve(host: str, port: int, *, seed: int, speed: float, faults: Faults,
           budget: tuple[int, int, float] = (750, 250, 10.0)) -> None:
     import uvicorn
 
-    world = World(RealClock(speed), seed=seed)
+    world = World(RealClock(speed), seed=seed, batch_workload=True)
     limiter = RateLimiter(world.clock, max_tokens=budget[0], refill=budget[1],
                           interval_s=budget[2])
     shown_host = f"[{host}]" if ":" in host else host

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from trigger_tui.humanize import duration
+from trigger_tui.humanize import count, duration
 from trigger_tui.rules import Alerting, Rule, span_text
 from trigger_tui.state.metrics import Metrics, metrics_of
 from trigger_tui.state.queues import oldest_wait_s, runs_name
@@ -171,8 +171,8 @@ class Alerts:
             n = counts.with_status(rule.statuses)
             latest = next((f for f in m.failures if f.status in rule.statuses), None)
             tail = f"; latest {latest.task}: {latest.message}" if latest else ""
-            return (n > 0, f"{n} run(s) {'/'.join(rule.statuses)} in the last {window}{tail}",
-                    latest.task if latest else "")
+            what = f"{count(n, 'run')} {'/'.join(rule.statuses)} in the last {window}{tail}"
+            return (n > 0, what, latest.task if latest else "")
         completed = counts.completed()
         return (completed == 0, f"no run completed in the last {window}", "")
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from trigger_tui.api.models.batches import Batch
 from trigger_tui.api.models.runs import RunListItem
 from trigger_tui.api.models.tasks import BatchItem
+from trigger_tui.humanize import count
 from trigger_tui.state.actions import ActionResult, failed_result, read_only_result
 from trigger_tui.state.store import RunRow, Store
 
@@ -43,7 +44,7 @@ class BatchView:
     def describe(self) -> str:
         b = self.batch
         errors = len(b.processing.errors) if b.processing is not None else 0
-        text = f"{b.status} · {b.run_count} items"
+        text = f"{b.status} · {count(b.run_count, 'item')}"
         return text + (f" · {errors} items failed to trigger" if errors else "")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trigger_tui.humanize import count
 from trigger_tui.state.store import QUEUED_STATUSES, RUNNING_STATUSES, Store
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def lines(summary: HealthSummary) -> list[tuple[str, str, str]]:
     source = "all queues" if f.from_queues else "runs in view"
     flow_text = (f"{f.verdict}: {f.queued:,} waiting · {f.running:,} running ({source}) · "
                  f"{f.finished:,} finished in the last {window} ({f.completed:,} completed)"
-                 + (f" · {f.paused_queues} queue(s) paused" if f.paused_queues else ""))
+                 + (f" · {count(f.paused_queues, 'queue')} paused" if f.paused_queues else ""))
     fail_level = "bad" if x.platform else "warn" if (x.code or x.other) else "ok"
     fail_text = (f"{x.verdict}: {x.code:,} FAILED (your code) · {x.platform:,} "
                  f"SYSTEM_FAILURE/CRASHED (platform) · {x.other:,} timed out/interrupted · "

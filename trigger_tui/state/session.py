@@ -298,10 +298,12 @@ class Session:
                  read_only: bool = False, filter: RunFilter | None = None,
                  intervals: Any = None, sleep: Sleep = asyncio.sleep,
                  history_s: float = 7200.0, environment: str = "prod",
-                 beside: Session | None = None, runs: bool = True) -> Session:
+                 beside: Session | None = None, runs: bool = True,
+                 batches: bool = False) -> Session:
         """A session on the in-process emulator: one environment (prod by default) of the
         demo project. A session `beside` another shares its world and emulator (several
-        environments of one demo project).
+        environments of one demo project). `batches` adds the world's batch workload (the
+        demo's batches pane has something to show; tests' frozen worlds leave it off).
 
         With no `clock` the world runs on a RealClock `speed` times faster than wall time; a
         test passes a FakeClock, and then latency is measured on it too, so nothing rendered
@@ -320,7 +322,7 @@ class Session:
             world_clock = world.clock
         else:
             world_clock = clock if clock is not None else RealClock(speed)
-            world = World(world_clock, seed=seed, history_s=history_s)
+            world = World(world_clock, seed=seed, history_s=history_s, batch_workload=batches)
             app = create_app(world)
         options = ClientOptions(
             base_url=world.api_origin, key=DEMO_KEYS[environment], project_ref=world.project_ref,

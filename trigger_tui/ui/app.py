@@ -9,7 +9,7 @@ demo or save a profile and connect, without a restart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,14 +19,16 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from trigger_tui.state.filters import RunFilter
-from trigger_tui.ui import panes
+from trigger_tui.state.last_view import Names, TokensView, View, ViewKey, ViewMemory, memory_key
+from trigger_tui.ui import panes, themes
 from trigger_tui.ui.format import printable
 from trigger_tui.ui.hangup import hang_up_quits
-from trigger_tui.ui.keymap import display_keys
+from trigger_tui.ui.keymap import apply_user_keymap, display_keys
 from trigger_tui.ui.widgets.header import HeaderInfo, summarise_health
 
 if TYPE_CHECKING:
     from trigger_tui.state.session import Session
+    from trigger_tui.ui.themes import Catalog
 
 STYLES: list[str | PurePath] = ["styles/app.tcss", "styles/runs.tcss"]
 _NOT_IN_PALETTE = frozenset({"app.palette", "app.back"})
@@ -89,7 +91,9 @@ class TriggerApp(App[int]):
     def __init__(self, session: Session | None, *, read_only: bool = False,
                  label: ConnectionLabel | None = None, theme: str | None = None,
                  columns: Sequence[str] | None = None, keymap: Mapping[str, str] | None = None,
-                 welcome: WelcomeInfo | None = None, connector: Connector | None = None) -> None:
+                 welcome: WelcomeInfo | None = None, connector: Connector | None = None,
+                 theme_catalog: Catalog | None = None,
+                 memory: ViewMemory | None = None) -> None:
         super().__init__()
         self.session = session
         self.read_only = read_only or (session is not None and session.read_only)
@@ -98,7 +102,11 @@ class TriggerApp(App[int]):
         self.user_keymap = dict(keymap or {})
         self.welcome = welcome or WelcomeInfo()
         self.connector = connector
-        self._wanted_theme = theme
+        self.wanted_theme = theme
+        self.theme_catalog = theme_catalog
+        self.memory = memory  # the view to come back to next launch (None: not remembered)
+        self.view = View()
+        self._view_key: ViewKey | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._last_notice = 0
         self._last_alert = 0
@@ -106,13 +114,15 @@ class TriggerApp(App[int]):
 
     # ------------------------------------------------------------------ lifecycle
     async def on_mount(self) -> None:
-        if self._wanted_theme and self._wanted_theme in self.available_themes:
-            self.theme = self._wanted_theme
-        if self.user_keymap:
-            self.set_keymap(self.user_keymap)
+        # Before any screen: a bad theme file or an unknown name falls back to the default
+        # with a notice, never a crash.
+        themes.apply(self, self.wanted_theme, self.theme_catalog)
+        if self.user_keymap:  # problems with it are reported once, in a lasting warning
+            self.user_keymap = apply_user_keymap(self, self.user_keymap)
         for pane in panes.PANES:
             self.add_mode(pane.name, pane.factory)
         self._unsubscribe.append(hang_up_quits(self))
+        self.mode_change_signal.subscribe(self, lambda _: self.remember(), immediate=True)
         if self.session is None:
             from trigger_tui.ui.screens.welcome import WelcomeScreen
 
@@ -129,7 +139,7 @@ class TriggerApp(App[int]):
         self._unsubscribe.append(store.subscribe("alerts", self._on_alerts))
         self._last_alert = max((int(k) for k in store.collection("alerts").items), default=0)
         self._started = True
-        await self.switch_mode(panes.PANES[0].name)
+        await self.switch_mode(self._restore_view())
         # The first frame (header, empty table) before the first poll: on a slow API or a
         # cold demo world the operator sees the console at once, "connecting".
         self.call_after_refresh(self._start_polling)
@@ -153,6 +163,7 @@ class TriggerApp(App[int]):
 
     async def shutdown(self) -> None:
         """Stop pollers and close the client; safe to call more than once."""
+        self.remember()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -191,6 +202,8 @@ class TriggerApp(App[int]):
         from trigger_tui.ui.widgets.header import ConsoleHeader
         from trigger_tui.ui.widgets.runs_table import RunsTable
 
+        if not self.screen_stack:  # shutting down: the screens are gone before the timer
+            return
         for widget in self.screen.query(ConsoleHeader):
             widget.refresh()
         for table in self.screen.query(RunsTable):
@@ -242,6 +255,60 @@ class TriggerApp(App[int]):
                                            "information")
                 self.notify(note.message, severity=severity,
                             timeout=8 if note.level != "info" else 4)
+
+    # ------------------------------------------------------------------ memory between launches
+    def _restore_view(self) -> str:
+        """Apply what was remembered for this profile and environment (runs filter, sort,
+        columns, tokens filter) before the first poll, so the first query already uses it;
+        the pane to open. What the launch gave explicitly (columns, a filter) wins."""
+        from trigger_tui.state.pollers import RunsPoller
+        from trigger_tui.ui.widgets.run_index import SORT_VALUES
+        from trigger_tui.ui.widgets.runs_table import COLUMNS, DEFAULT_COLUMNS
+
+        first = panes.PANES[0].name
+        if self.memory is None or self.session is None:
+            return first
+        label = self.label
+        self._view_key = memory_key(label.profile, label.environment, demo=label.demo)
+        names = Names(panes={p.name for p in panes.PANES}, columns=set(COLUMNS),
+                      sorts=set(SORT_VALUES))
+        view, warning = self.memory.load(self._view_key, names)
+        if warning:
+            self.notify(warning, severity="warning", timeout=8)
+        runs = self.session.pollers.get("runs")
+        if isinstance(runs, RunsPoller):
+            if runs.filter != RunFilter():  # given at launch
+                view = replace(view, runs=replace(view.runs, filter=runs.filter))
+            elif view.runs.filter != RunFilter():
+                runs.set_filter(view.runs.filter)
+        if self.columns:
+            shown = tuple(c for c in self.columns if c in COLUMNS)
+            view = replace(view, runs=replace(
+                view.runs, columns=None if shown in ((), DEFAULT_COLUMNS) else shown))
+        self.view = view
+        return view.pane or first
+
+    def remember(self, *, sort: tuple[str, bool] | None = None,
+                 tokens: TokensView | None = None) -> None:
+        """Note what the operator now sees (pane, filters, sort) for the next launch; the
+        file is written only when that changed, and a failed write is said once."""
+        if self.memory is None or self.session is None or self._view_key is None:
+            return
+        view = self.view
+        if self.current_mode in {p.name for p in panes.PANES}:  # None: the first, the default
+            first = self.current_mode == panes.PANES[0].name
+            view = replace(view, pane=None if first else self.current_mode)
+        runs = self.session.pollers.get("runs")
+        if runs is not None:
+            view = replace(view, runs=replace(view.runs, filter=self.session.runs.filter))
+        if sort is not None:
+            view = replace(view, runs=replace(view.runs, sort=sort[0], descending=sort[1]))
+        if tokens is not None:
+            view = replace(view, tokens=tokens)
+        self.view = view
+        error = self.memory.save(self._view_key, view)
+        if error:
+            self.notify(error, severity="warning", timeout=8)
 
     # ------------------------------------------------------------------ navigation
     async def action_pane(self, name: str) -> None:
@@ -325,7 +392,7 @@ class TriggerApp(App[int]):
             self.pop_screen()
 
     async def action_help(self) -> None:
-        from trigger_tui.ui.keymap import scope_of
+        from trigger_tui.ui.keymap import LIST_SCOPE, has_list_keys, scope_of
         from trigger_tui.ui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
@@ -335,6 +402,9 @@ class TriggerApp(App[int]):
         if focused is not None:
             here[1:1] = [scope_of(type(node)) for node in focused.ancestors_with_self
                          if isinstance(node, Screen) is False]
+        chain = [self.screen, *(focused.ancestors_with_self if focused is not None else ())]
+        if any(has_list_keys(type(node)) for node in chain):
+            here.insert(here.index("Global"), LIST_SCOPE)
         await self.push_screen(HelpScreen(dict.fromkeys(here), self.user_keymap))
 
     # ------------------------------------------------------------------ live updates

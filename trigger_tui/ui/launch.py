@@ -24,8 +24,11 @@ from trigger_tui import config
 from trigger_tui.api.client import ClientOptions, TriggerClient
 from trigger_tui.config import ConfigError, Flags, Resolved
 from trigger_tui.rules import demo_rules
+from trigger_tui.state.last_view import ViewMemory
 from trigger_tui.state.session import Session
+from trigger_tui.ui import themes
 from trigger_tui.ui.app import ConnectionLabel, Connector, TriggerApp, WelcomeInfo
+from trigger_tui.ui.keymap import apply_user_keymap
 
 if TYPE_CHECKING:
     from trigger_tui.ui.wall.app import WallApp
@@ -54,6 +57,8 @@ class LaunchOptions:
     envs: tuple[str, ...] = ()  # wall mode: every --env given (the console takes one)
     profiles: tuple[str, ...] = ()  # wall mode: every --profile given
     dashboards: tuple[str, ...] = ()  # wall mode: query dashboards shown as pages
+    fresh: bool = False  # ignore the remembered view (pane, filters, sort) for this launch
+    theme: str | None = None  # a shipped theme or one in <config folder>/themes/
 
     @classmethod
     def from_args(cls, args: Any) -> LaunchOptions:
@@ -82,7 +87,7 @@ class LaunchOptions:
     def flags(self) -> Flags:
         return Flags(profile=self.profile, env=self.env, api_url=self.api_url,
                      read_only=self.read_only, branch=self.branch,
-                     project_ref=self.project_ref)
+                     project_ref=self.project_ref, theme=self.theme)
 
 
 def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = None,
@@ -100,21 +105,27 @@ def build_app(options: LaunchOptions, *, environ: Mapping[str, str] | None = Non
     connector = Connector(demo=demo,
                           profile=lambda name: profile_session(options, name, env, path))
     keymap = {**loaded.settings.keymap, **options.keymap}
+    catalog = themes.load_catalog(themes.user_dir(path))
+    memory = ViewMemory(fresh=options.fresh)  # the state folder, from this process's XDG_*
     if options.demo:
         session, label = demo()
         return TriggerApp(session, read_only=options.read_only, label=label,
-                          columns=options.columns, keymap=keymap, connector=connector)
+                          columns=options.columns, keymap=keymap, connector=connector,
+                          theme=options.theme or loaded.settings.theme, theme_catalog=catalog,
+                          memory=memory)
     resolved = config.resolve(loaded.settings, options.flags(), env)
     if not resolved.key.value:
         welcome = WelcomeInfo(config_path=str(path), notes=tuple(loaded.warnings)
                               + resolved.notes, profiles=tuple(loaded.settings.profiles))
         return TriggerApp(None, read_only=options.read_only, welcome=welcome,
-                          connector=connector, keymap=keymap)
+                          connector=connector, keymap=keymap, theme=resolved.theme.value,
+                          theme_catalog=catalog, memory=memory)
     session, label = connect(resolved)
     enable_alerts(session, loaded.settings)
     return TriggerApp(session, read_only=resolved.read_only.value, label=label,
                       theme=resolved.theme.value, columns=options.columns,
-                      keymap=keymap, connector=connector)
+                      keymap=keymap, connector=connector, theme_catalog=catalog,
+                      memory=memory)
 
 
 def enable_alerts(session: Session, settings: config.Settings, *, demo: bool = False) -> None:
@@ -130,7 +141,7 @@ def demo_session(options: LaunchOptions) -> tuple[Session, ConnectionLabel]:
         raise ValueError("the demo console shows the demo project's prod environment: "
                          "drop --env (the demo-server command serves dev and stg too)")
     session = Session.for_demo(speed=options.demo_speed, seed=options.demo_seed,
-                               read_only=options.read_only)
+                               read_only=options.read_only, batches=True)
     return session, demo_label(session)
 
 
@@ -184,7 +195,9 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
     wall = settings.wall
     envs = options.envs or ((options.env,) if options.env else ())
     panels: list[WallPanel] = []
+    theme: str | None = None  # the first panel's (flag > profile > top-level > default)
     if options.demo:
+        theme = options.theme or settings.theme  # the demo wall resolves no profile
         if options.profiles or options.profile:
             raise ValueError("--demo shows the demo project: drop --profile")
         first: Session | None = None
@@ -192,7 +205,7 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
             slug = config.normalise_environment(name)
             session = Session.for_demo(speed=options.demo_speed, seed=options.demo_seed,
                                        environment=slug, beside=first, read_only=True,
-                                       runs=False)
+                                       runs=False, batches=True)
             first = first or session
             panels.append(WallPanel(session, ConnectionLabel(
                 project=session.project_ref, environment=slug, demo=True)))
@@ -203,8 +216,9 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
             for env_name in envs or (None,):
                 flags = Flags(profile=profile, env=env_name, api_url=options.api_url,
                               read_only=True, branch=options.branch,
-                              project_ref=options.project_ref)
+                              project_ref=options.project_ref, theme=options.theme)
                 resolved = config.resolve(settings, flags, env)
+                theme = theme or resolved.theme.value
                 if not resolved.key.value:
                     parts = (f"profile {profile}" if profile else "",
                              f"environment {env_name}" if env_name else "")
@@ -223,10 +237,11 @@ def build_wall_app(options: LaunchOptions, *, environ: Mapping[str, str] | None 
     app = WallApp(panels, WallOptions(
         window_s=wall.window_min * 60.0, rotate_s=wall.rotate_s, bell=settings.alerting.bell,
         dashboards=tuple(options.dashboards) or tuple(wall.dashboards),
-        dashboard_period=wall.dashboard_period))
+        dashboard_period=wall.dashboard_period), theme=theme,
+        theme_catalog=themes.load_catalog(themes.user_dir(path)))
     keymap = {**settings.keymap, **options.keymap}
-    if keymap:
-        app.set_keymap(keymap)
+    if keymap:  # the warning waits in the app's queue until it runs
+        apply_user_keymap(app, keymap, wall=True)
     return app
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from trigger_tui.emulator import statuses as S
 from trigger_tui.emulator.ids import IdMaker
 from trigger_tui.emulator.timefmt import parse_duration
-from trigger_tui.emulator.world.batches import BatchBook, BulkBook
+from trigger_tui.emulator.world.batches import BatchBook, BatchItem, BulkBook
 from trigger_tui.emulator.world.catalog import (
     BASE_COST_CENTS,
     BY_ID,
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 REGIONS = ("us-east-1", "eu-central-1")
 PRUNE_EVERY_S = 300.0
+# The batch workload (World(batch_workload=True)): about one batch every five minutes in
+# production, each (task, fewest items, most items).
+BATCHES_PER_MINUTE = 0.2
+BATCH_SHAPES = (("send-email", 20, 60), ("embed-chunks", 8, 32))
 
 
 class EnvWorld:
@@ -94,6 +98,10 @@ class EnvWorld:
                     self._next_arrival(spec.id)
             if self.type != "DEVELOPMENT":
                 self.at(start + self.rng.expovariate(1 / 1800), self._incident)
+        # Its own random stream, so a world without batches draws exactly what it always did.
+        self._batch_rng = random.Random(seed * 104_729 + 3)
+        if world.batch_workload:
+            self._next_batch()
         self.schedules.start()
         self.at(start + PRUNE_EVERY_S, self._prune)
 
@@ -585,6 +593,24 @@ class EnvWorld:
             opts.test = True
         self.trigger(task, spec.payload(r), "application/json", opts)
         self._next_arrival(task)
+
+    def _next_batch(self) -> None:
+        rate = BATCHES_PER_MINUTE * self.activity / 60.0
+        if rate > 0:
+            self.at(self.now + self._batch_rng.expovariate(rate), self._arrive_batch)
+
+    def _arrive_batch(self) -> None:
+        """A batchTrigger from the project's code: one task, a few dozen items."""
+        r = self._batch_rng
+        task, low, high = r.choice(BATCH_SHAPES)
+        spec = BY_ID[task]
+        count = r.randint(low, high)
+        batch = self.batches.create(count)
+        for index in range(count):
+            opts = TriggerOptions(tags=spec.tags(r))
+            self.batches.receive(batch, BatchItem(index, task, spec.payload(r), opts=opts))
+        self.batches.seal(batch)
+        self._next_batch()
 
     def _incident(self) -> None:
         candidates = [t for t in BY_ID.values() if t.failures and t.per_minute > 0]

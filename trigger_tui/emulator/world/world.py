@@ -50,10 +50,14 @@ class World:
         retention_s: float = 12 * 3600.0,
         max_runs: int = 60_000,
         activity: float = 1.0,
+        batch_workload: bool = False,
     ) -> None:
         self.clock = clock
         self.seed = seed
         self.workload = workload
+        # Batches of newsletter emails and embeddings every few minutes. Off unless asked for
+        # (the demo and demo-server ask), so the worlds the tests freeze stay as they are.
+        self.batch_workload = workload and batch_workload
         self.retention_s = retention_s
         self.max_runs = max_runs
         self.project_ref = PROJECT_REF

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from trigger_tui.ui import format as fmt
+from trigger_tui.ui import themes
+from trigger_tui.ui.keymap import list_bindings
 
 if TYPE_CHECKING:
     from trigger_tui.state.alerts import Alert
@@ -31,8 +33,8 @@ class AlertsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,A,q", "dismiss", "Close", id="alerts.close"),
         Binding("x", "unwatch", "Stop watching", id="alerts.unwatch"),
-        Binding("j", "cursor('down')", "Down", show=False, id="alerts.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="alerts.up"),
+        *list_bindings("cursor('down')", "cursor('up')", "cursor('top')", "cursor('bottom')",
+                       priority_ends=True),
     ]
 
     DEFAULT_CSS = """
@@ -81,7 +83,8 @@ class AlertsScreen(ModalScreen[None]):
                                       "(docs/wall.md), or watch a run, task or queue with w.")
         else:
             records = alerts.records()[:MAX_SHOWN]
-            body = _table(records, now, [r.describe() for r in alerts.rules])
+            body = _table(records, now, [r.describe() for r in alerts.rules],
+                          themes.tone(app, "error", bold=True), themes.tone(app, "success"))
         self.query_one("#alerts", Static).update(body)
 
     def _render_watches(self) -> None:
@@ -101,8 +104,12 @@ class AlertsScreen(ModalScreen[None]):
         table = self.query_one("#watches", DataTable)
         if direction == "down":
             table.action_cursor_down()
-        else:
+        elif direction == "up":
             table.action_cursor_up()
+        elif direction == "top":
+            table.action_scroll_top()
+        else:
+            table.action_scroll_bottom()
 
     def action_unwatch(self) -> None:
         app = cast("TriggerApp", self.app)
@@ -116,7 +123,8 @@ class AlertsScreen(ModalScreen[None]):
             app.notify(f"No longer watching {key.partition(':')[2]}", timeout=3)
 
 
-def _table(records: list[Alert], now: float, rules: list[str]) -> Table:
+def _table(records: list[Alert], now: float, rules: list[str], firing_style: str,
+           cleared_style: str) -> Table:
     table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
     table.add_column("", width=2, no_wrap=True)
     table.add_column("alert", no_wrap=True, max_width=24)
@@ -126,11 +134,11 @@ def _table(records: list[Alert], now: float, rules: list[str]) -> Table:
     firing = [r for r in records if r.firing]
     rest = [r for r in records if not r.firing]
     for record in firing + rest:
-        mark = Text("⚠", style="bold red") if record.firing else Text("✓", style="green")
+        mark = Text("⚠", firing_style) if record.firing else Text("✓", cleared_style)
         cleared = "firing" if record.firing else f"{fmt.span(now - (record.cleared or now))} ago"
         table.add_row(mark, Text(fmt.printable(record.rule)),
                       f"{fmt.span(now - record.since)} ago",
-                      Text(cleared, style="bold red" if record.firing else ""),
+                      Text(cleared, style=firing_style if record.firing else ""),
                       Text(fmt.printable(record.message, multiline=True)))
     if not records:
         table.add_row("", Text("nothing has fired"), "", "", Text(

@@ -15,13 +15,15 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from trigger_tui.api import errors as E
+from trigger_tui.humanize import count
 from trigger_tui.state.batches import BatchView, load_batch, seen_batches
 from trigger_tui.ui import format as fmt
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -47,8 +49,6 @@ class RunListScreen(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_run", "Open run", id="runlist.open"),
         Binding("r", "reload", "Reload", id="runlist.reload"),
-        Binding("j", "cursor('down')", "Down", show=False, id="runlist.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="runlist.up"),
     ]
 
     DEFAULT_CSS = """
@@ -76,7 +76,7 @@ class RunListScreen(TablePane):
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         yield table
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#runlist-hint", Static).display = bool(self.hint)
@@ -96,7 +96,8 @@ class RunListScreen(TablePane):
         self._show(self.runs, self.summary())
 
     def summary(self) -> str:
-        return f"{len(self.runs)} runs · {status_counts(self.runs)}"
+        n = len(self.runs)
+        return f"{count(n, 'run')} · {status_counts(self.runs)}"
 
     def _show(self, runs: list[Any], message: str) -> None:
         self.message = message
@@ -144,7 +145,7 @@ class BatchScreen(RunListScreen):
         view = self.view
         if view is None:
             return super().summary()
-        return f"{view.describe()}\n{len(self.runs)} runs · {status_counts(self.runs)}"
+        return f"{view.describe()}\n{super().summary()}"
 
 
 def open_batch(app: TriggerApp, batch_id: str) -> None:
@@ -162,8 +163,6 @@ class BatchesScreen(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_selected", "Open batch", id="batches.open"),
         Binding("o", "open_by_id", "Open by id", id="batches.open_id"),
-        Binding("j", "cursor('down')", "Down", show=False, id="batches.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="batches.up"),
     ]
 
     DEFAULT_CSS = """
@@ -180,7 +179,7 @@ class BatchesScreen(TablePane):
             table.add_column(title, key=key)
         yield table
         yield Static(id="batches-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -216,7 +215,8 @@ class BatchesScreen(TablePane):
             if current is not None and current in table.rows:
                 table.move_cursor(row=table.get_row_index(current))
         self.query_one("#batches-status", Static).update(Text(
-            f"{len(batches)} batches among the runs in view · o opens any batch by id"))
+            f"{count(len(batches), 'batch', 'batches')} among the runs in view"
+            " · o opens any batch by id"))
 
     def _current(self) -> str | None:
         table = self.table

@@ -17,13 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from trigger_tui.humanize import count
 from trigger_tui.state.actions import ActionResult
 from trigger_tui.state.schedules import UNSUPPORTED, DeploymentsPoller, ScheduleActions
 from trigger_tui.ui.format import ago
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -49,8 +51,6 @@ class DeploymentsScreen(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Detail", id="deployments.detail"),
         Binding("P", "promote", "Promote", id="deployments.promote"),
-        Binding("j", "cursor('down')", "Down", show=False, id="deployments.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="deployments.up"),
     ]
 
     DEFAULT_CSS = """
@@ -69,7 +69,7 @@ class DeploymentsScreen(TablePane):
         yield table
         yield Static(id="deployments-empty", markup=False)
         yield Static(id="deployments-status", markup=False)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -126,7 +126,7 @@ class DeploymentsScreen(TablePane):
         table.display = not unsupported
         current = store.collection("deployments").get(self.current_id() or "")
         self.query_one("#deployments-status", Static).update(Text(
-            f"{len(deployments)} deployments · current "
+            f"{count(len(deployments), 'deployment')} · current "
             f"{current.version if current else '—'} · {self._env()}"))
 
     def _cells(self, dep: Any) -> tuple[Any, ...]:

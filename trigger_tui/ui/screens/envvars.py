@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from trigger_tui.api.models.envvars import EnvVar
+from trigger_tui.humanize import count
 from trigger_tui.state.envvars import (
     ENV_SLUGS,
     KIND,
@@ -41,6 +42,7 @@ from trigger_tui.state.envvars import (
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -76,8 +78,6 @@ class EnvVarsScreen(TablePane):
         Binding("d", "delete", "Delete", id="envvars.delete"),
         Binding("i", "import_file", "Import .env", id="envvars.import"),
         Binding("x", "diff", "Diff envs", id="envvars.diff"),
-        Binding("j", "cursor('down')", "Down", show=False, id="envvars.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="envvars.up"),
     ]
 
     DEFAULT_CSS = """
@@ -100,7 +100,7 @@ class EnvVarsScreen(TablePane):
             table.add_column(title, key=key)
         yield table
         yield Static(id="envvars-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def session(self) -> Session:
@@ -163,7 +163,8 @@ class EnvVarsScreen(TablePane):
                 table.move_cursor(row=table.get_row_index(current))
         secrets = sum(1 for v in items.values() if v.is_secret)
         self.query_one("#envvars-status", Static).update(Text(
-            f"{self.env} · {len(items)} variables · {secrets} secret · masked (v reveals)"))
+            f"{self.env} · {count(len(items), 'variable')} · "
+            f"{secrets} secret · masked (v reveals)"))
 
     def _cells(self, var: EnvVar) -> tuple[Text, Text, Text]:
         shown = var.value if self.revealed == var.name and var.value != REDACTED else mask(var)
@@ -388,7 +389,7 @@ class EnvDiffScreen(Screen[None]):
         table.add_columns("NAME", self.left.upper(), self.right.upper(), "STATE")
         yield table
         yield Static(Text(f"comparing {self.left} with {self.right}…"), id="diff-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load()

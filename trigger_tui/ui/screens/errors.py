@@ -17,8 +17,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from trigger_tui.humanize import count
 from trigger_tui.state.errors import (
     IGNORE_CHOICES,
     KIND,
@@ -33,6 +34,7 @@ from trigger_tui.ui.screens.batches import RunListScreen
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -64,8 +66,6 @@ class ErrorsScreen(TablePane):
         Binding("R", "resolve", "Resolve", id="errors.resolve"),
         Binding("I", "ignore", "Ignore", id="errors.ignore"),
         Binding("U", "unresolve", "Unresolve", id="errors.unresolve"),
-        Binding("j", "cursor('down')", "Down", show=False, id="errors.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="errors.up"),
     ]
 
     DEFAULT_CSS = """
@@ -86,7 +86,7 @@ class ErrorsScreen(TablePane):
         yield table
         yield Static(id="errors-detail")
         yield Static(id="errors-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def session(self) -> Session:
@@ -136,8 +136,9 @@ class ErrorsScreen(TablePane):
         open_ = sum(1 for g in groups if g.status == "unresolved")
         total = sum(int(g.count) for g in groups if g.status == "unresolved")
         self.query_one("#errors-status", Static).update(Text(
-            f"{len(groups)} error groups (last 24h) · {open_} unresolved · "
-            f"{total:,} unresolved occurrences"))
+            f"{count(len(groups), 'error group')} (last 24h) · "
+            f"{open_} unresolved · "
+            f"{count(total, 'unresolved occurrence')}"))
 
     @staticmethod
     def _cells(g: Any, now: float, width: int) -> tuple[Any, ...]:

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from trigger_tui.state.health import lines, summarise
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class HealthScreen(Screen[None]):
             yield Static(Text("From the runs and queues the console polls; the window is the "
                               "last 15 minutes. Like `trigger.dev report health`, without a "
                               "request of its own."), id="health-note")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def trigger_app(self) -> TriggerApp:

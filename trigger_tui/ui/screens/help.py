@@ -21,8 +21,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
-        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
-        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+        *keymap.list_bindings("scroll(1)", "scroll(-1)", "edge('top')", "edge('bottom')"),
     ]
 
     DEFAULT_CSS = """
@@ -85,3 +84,10 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, lines: int) -> None:
         self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_edge(self, where: str) -> None:
+        scroll = self.query_one(VerticalScroll)
+        if where == "top":
+            scroll.scroll_home(animate=False)
+        else:
+            scroll.scroll_end(animate=False)

@@ -1,19 +1,30 @@
-"""What the table panes share: the console app, their one DataTable, and j/k on it."""
+"""What the table panes share: the console app, their one DataTable, and moving through it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable
+
+from trigger_tui.ui.keymap import list_bindings
 
 if TYPE_CHECKING:
     from trigger_tui.ui.app import TriggerApp
 
 
 class TablePane(Screen[None]):
-    """A pane built around one DataTable rendered from the Store. Each pane still declares its
-    own `j`/`k` bindings (their ids are per pane, for the keymap) bound to `cursor`."""
+    """A pane built around one DataTable rendered from the Store.
+
+    `j`/`k`/`g`/`G` (and Home/End) are declared here once, with the ids every list shares
+    (`list.down` …), so a pane declares only its own actions. Home/End are priority bindings:
+    a focused DataTable would otherwise take them to scroll sideways."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *list_bindings("cursor('down')", "cursor('up')", "cursor('top')", "cursor('bottom')",
+                       priority_ends=True),
+    ]
 
     @property
     def trigger_app(self) -> TriggerApp:
@@ -24,7 +35,12 @@ class TablePane(Screen[None]):
         return self.query_one(DataTable)
 
     def action_cursor(self, direction: str) -> None:
+        table = self.table
         if direction == "down":
-            self.table.action_cursor_down()
+            table.action_cursor_down()
+        elif direction == "up":
+            table.action_cursor_up()
+        elif direction == "top":
+            table.action_scroll_top()
         else:
-            self.table.action_cursor_up()
+            table.action_scroll_bottom()

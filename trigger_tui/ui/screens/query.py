@@ -24,17 +24,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import ContentSwitcher, Footer, Input, OptionList, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from trigger_tui.api.errors import TriggerError
 from trigger_tui.api.models.query import Dashboard
 from trigger_tui.config import config_path
+from trigger_tui.humanize import count
 from trigger_tui.state import query as q
 from trigger_tui.ui.format import printable
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.chart import Chart, ChartKind, choose
 from trigger_tui.ui.widgets.dashboard import DashboardGrid
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 from trigger_tui.ui.widgets.results_table import ResultsTable
 
@@ -50,6 +52,7 @@ STARTER = "SELECT task_identifier, count() AS runs\nFROM runs\nGROUP BY task_ide
 class PickScreen(ModalScreen[str | None]):
     """A list to choose from, filtered as you type (history, stock, saved, completions)."""
 
+    HELP_SCOPE = "Pick list (typing filters it)"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pick.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="pick.down"),
@@ -185,7 +188,7 @@ class QueryScreen(Screen[None]):
             yield ResultsTable(id="query-results")
             yield Chart(id="query-chart")
         yield Static(id="query-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     @staticmethod
     def _editor(text: str) -> TextArea:
@@ -271,7 +274,7 @@ class QueryScreen(Screen[None]):
         self.results.set_result(outcome.columns, outcome.rows)
         self._apply_view()
         rows = len(outcome.rows)
-        self._show_status(f"{rows:,} row{'s' if rows != 1 else ''} · "
+        self._show_status(f"{count(rows, 'row')} · "
                           f"{outcome.elapsed_s:.2f} s · {outcome.request.window_label()}")
 
     def _error_text(self, outcome: q.QueryOutcome) -> Text:
@@ -499,9 +502,17 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "close", "Back", id="dashboard.back"),
     ]
 
+    # Charts and tables take half the scrolling area each (8 to 14 rows), so an 80x24 terminal
+    # shows two tiles with rows in them, not one chart and the next tile's header; on a short
+    # terminal the big numbers lose their blank lines to make the room.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (33, "-tall")]
     DEFAULT_CSS = """
     DashboardScreen #dash-title { height: 1; background: $boost; padding: 0 1;
                                   text-style: bold; }
+    DashboardScreen DashboardGrid VerticalScroll > .tile { height: 50%; min-height: 8;
+                                                           max-height: 14; }
+    DashboardScreen.-short DashboardGrid .dash-numbers { height: 3; }
+    DashboardScreen.-short DashboardGrid .bignumber { height: 3; }
     """
 
     def __init__(self, dashboard: Dashboard, period: str | None) -> None:
@@ -519,7 +530,7 @@ class DashboardScreen(Screen[None]):
                           f"{self.period or '7d'} · refreshed every {self.REFRESH_S:.0f} s"),
                      id="dash-title")
         yield DashboardGrid(self.dashboard, self.period, timer=self.trigger_app.now)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

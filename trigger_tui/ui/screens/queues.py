@@ -15,9 +15,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
-from trigger_tui.humanize import duration
+from trigger_tui.humanize import count, duration
 from trigger_tui.state.actions import MAX_QUEUE_LIMIT
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.state.queues import (
@@ -31,13 +31,16 @@ from trigger_tui.state.queues import (
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     pass
 
-COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("running", "RUNNING"), ("limit", "LIMIT"),
-           ("load", "LOAD"), ("queued", "QUEUED"), ("wait", "OLDEST WAIT"), ("type", "TYPE"))
+# What a stuck queue shows first (queued, oldest wait) comes before the load figures, so an
+# 80-column terminal cuts the least telling columns.
+COLUMNS = (("state", "STATE"), ("name", "QUEUE"), ("queued", "QUEUED"), ("wait", "OLDEST WAIT"),
+           ("running", "RUNNING"), ("limit", "LIMIT"), ("load", "LOAD"), ("type", "TYPE"))
 BAR_CELLS = 10
 
 
@@ -72,8 +75,6 @@ class QueuesScreen(TablePane):
         Binding("O", "reset_limit", "Reset limit", show=False, id="queues.reset"),
         Binding("y", "why", "Why waiting?", id="queues.why"),
         Binding("w", "watch", "Watch queue", id="queues.watch"),
-        Binding("j", "cursor('down')", "Down", show=False, id="queues.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="queues.up"),
     ]
 
     DEFAULT_CSS = """
@@ -90,7 +91,7 @@ class QueuesScreen(TablePane):
             table.add_column(title, key=key, width=9 if key == "state" else None)
         yield table
         yield Static(id="queues-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -145,7 +146,8 @@ class QueuesScreen(TablePane):
         paused = sum(1 for q in queues.values() if q.paused)
         waiting = sum(q.queued for q in queues.values())
         self.query_one("#queues-status", Static).update(Text(
-            f"{len(queues)} queues · {waiting:,} runs waiting · {paused} paused"))
+            f"{count(len(queues), 'queue')} · "
+            f"{count(waiting, 'run')} waiting · {paused} paused"))
 
     def _cells(self, queue: Any) -> tuple[Any, ...]:
         limit = limit_of(queue)
@@ -158,8 +160,8 @@ class QueuesScreen(TablePane):
         stuck = session is not None and is_stuck(session.store, queue, now)
         wait = oldest_wait_s(session.store, queue, now) if session is not None else None
         waited = "—" if wait is None or not queue.queued else duration(wait * 1000)
-        return (state_of(queue, stuck), runs_name(queue), str(queue.running), shown,
-                load_bar(queue.running, limit), str(queue.queued), waited, queue.type)
+        return (state_of(queue, stuck), runs_name(queue), str(queue.queued), waited,
+                str(queue.running), shown, load_bar(queue.running, limit), queue.type)
 
     def select_queue(self, name: str) -> bool:
         """Put the cursor on the queue named `name` (either spelling)."""

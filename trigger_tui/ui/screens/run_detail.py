@@ -35,7 +35,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -49,12 +48,15 @@ from textual.widgets.option_list import Option
 
 from trigger_tui.api.models.queues import Queue
 from trigger_tui.api.models.runs import RelatedRun, Run, RunEvent, Span, Trace
+from trigger_tui.humanize import count
 from trigger_tui.state.actions import ActionResult
 from trigger_tui.state.pollers import DetailPoller
 from trigger_tui.state.session import Session
 from trigger_tui.state.store import Store
 from trigger_tui.ui import format as fmt
+from trigger_tui.ui import themes
 from trigger_tui.ui.format import printable
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.json_view import JsonView
 from trigger_tui.ui.widgets.waterfall import Waterfall, is_log, span_mark, walk
 
@@ -188,7 +190,7 @@ def status_meaning(run: Run, facts: Facts) -> str:
     if status in ("WAITING", "FROZEN"):
         return f"Waiting: {_waiting_on(run, facts.trace)} " \
                "(does not count against concurrency)"
-    attempts = f"{run.attempt_count} attempt{'s' if run.attempt_count != 1 else ''}"
+    attempts = count(run.attempt_count, 'attempt')
     meanings = {
         "COMPLETED": f"Completed successfully after {attempts}",
         "CANCELED": "Canceled by a user, the API or a bulk action",
@@ -418,8 +420,9 @@ def _log_line(event: RunEvent, t0: float) -> Content:
                             (mark, "$error"), printable(event.message), "\n")
 
 
-def event_lines(run_events: list[RunEvent]) -> list[Text]:
-    """The Events tab: every span start and log line in time order, span events beneath."""
+def event_lines(run_events: list[RunEvent], error_style: str = "bold") -> list[Text]:
+    """The Events tab: every span start and log line in time order, span events beneath.
+    `error_style` is the theme's error color (a RichLog cannot read `$error` itself)."""
     if not run_events:
         return [Text("No events yet.")]
     t0 = min(e.start_time for e in run_events) / 1e9
@@ -429,7 +432,7 @@ def event_lines(run_events: list[RunEvent]) -> list[Text]:
         kind = (event.level or "LOG") if event.kind == "LOG" else "span"
         line = Text.assemble((f"+{offset:>7} ", "dim"), (f"{kind:<5} ", "bold"))
         if event.is_error:
-            line.append("✗ ", "bold red")
+            line.append("✗ ", error_style)
         line.append(printable(event.message))
         if event.duration and event.kind != "LOG":
             line.append(f"  {fmt.duration(event.duration / 1e6)}", "dim")
@@ -731,7 +734,7 @@ class RunDetailScreen(Screen[None]):
                               auto_scroll=False)
             with TabPane("Data", id="tab-data"):
                 yield JsonView(id="json")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         for kind in ("run_detail", "trace", "events", "runs"):
@@ -893,7 +896,7 @@ class RunDetailScreen(Screen[None]):
         self._events_shown = run_events
         log = self.query_one("#events", RichLog)
         log.clear()
-        for line in event_lines(run_events):
+        for line in event_lines(run_events, themes.tone(self.app, "error", bold=True)):
             log.write(line)
 
     def on_waterfall_span_highlighted(self, message: Waterfall.SpanHighlighted) -> None:

@@ -8,7 +8,8 @@ show the mutating keys as unavailable and send nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -16,15 +17,17 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from trigger_tui.humanize import count
 from trigger_tui.state.actions import MAX_BULK_IDS, BulkKind
 from trigger_tui.state.filters import RunFilter, TrqlFilterError
 from trigger_tui.ui import format as fmt
 from trigger_tui.ui.panes import STATUS_SHORTCUTS
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
-from trigger_tui.ui.widgets.runs_table import RunsTable
+from trigger_tui.ui.widgets.runs_table import DEFAULT_COLUMNS, RunsTable
 
 if TYPE_CHECKING:
     from trigger_tui.state.pollers import RunsPoller
@@ -48,6 +51,7 @@ class RunsScreen(Screen[None]):
         Binding("F", "filter_form", "Filters…", show=False, id="runs.filters"),
         Binding("t", "next_period", "Period", show=False, id="runs.period"),
         Binding("o", "root_only", "Root only", show=False, id="runs.root_only"),
+        Binding("C", "choose_columns", "Columns", show=False, id="runs.columns"),
         Binding("c", "cancel", "Cancel", id="runs.cancel"),
         Binding("R", "replay", "Replay", id="runs.replay"),
         Binding("w", "watch_run", "Watch run", show=False, id="runs.watch"),
@@ -63,11 +67,14 @@ class RunsScreen(Screen[None]):
         assert app.session is not None
         yield ConsoleHeader(app.header_info)
         yield Static(id="query-line")
-        table = RunsTable(app.session.store, clock=app.now, columns=app.columns, id="runs")
+        remembered = app.view.runs  # from the last launch (explicit columns win)
+        table = RunsTable(app.session.store, clock=app.now,
+                          columns=app.columns or remembered.columns, sort=remembered.sort,
+                          descending=remembered.descending, id="runs")
         table.empty_text = "Loading runs…"
         yield table
         yield Static(id="runs-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def trigger_app(self) -> TriggerApp:
@@ -128,7 +135,7 @@ class RunsScreen(Screen[None]):
                      if health.last_error else "Loading runs…")
         else:
             empty = f"No runs match: {self.poller.filter.describe()}"
-        parts = [f"{n:,} runs", self.poller.filter.describe()]
+        parts = [count(n, 'run'), self.poller.filter.describe()]
         if table.selected:
             parts.insert(1, f"{len(table.selected):,} selected")
         status = self.query_one("#runs-status", Static)
@@ -157,6 +164,7 @@ class RunsScreen(Screen[None]):
 
     def on_runs_table_sort_changed(self, event: RunsTable.SortChanged) -> None:
         self.show_status()
+        self.trigger_app.remember(sort=(event.column, event.descending))
 
     def on_runs_table_open_run(self, event: RunsTable.OpenRun) -> None:
         self.trigger_app.open_run(event.run_id)
@@ -167,6 +175,7 @@ class RunsScreen(Screen[None]):
         self.poller.set_filter(f)
         self.table.clear_selection()
         self.show_query()
+        self.trigger_app.remember()
 
     def _derive(self, **changes: object) -> None:
         try:
@@ -196,6 +205,29 @@ class RunsScreen(Screen[None]):
                 self.set_filter(f)
 
         await self.app.push_screen(FilterScreen(self.poller.filter), done)
+
+    # ------------------------------------------------------------------ columns
+    async def action_choose_columns(self) -> None:
+        from trigger_tui.ui.screens.columns import ColumnsScreen
+
+        def done(columns: tuple[str, ...] | None) -> None:
+            if columns is not None:
+                self.set_columns(columns)
+
+        await self.app.push_screen(ColumnsScreen(self.table.columns), done)
+
+    def set_columns(self, columns: Sequence[str]) -> None:
+        """Show these columns now and at the next launch (the remembered view keeps them;
+        the default set is remembered as "the default", so a later release's new column
+        shows up by itself)."""
+        table = self.table
+        table.set_columns(columns)
+        app = self.trigger_app
+        # Should the pane be composed again, it shows this choice, not the launch's --columns.
+        app.columns = table.columns
+        chosen = None if table.columns == DEFAULT_COLUMNS else table.columns
+        app.view = replace(app.view, runs=replace(app.view.runs, columns=chosen))
+        app.remember()
 
     def action_failed_only(self) -> None:
         current = self.poller.filter.statuses

@@ -22,8 +22,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
+from trigger_tui.humanize import count
 from trigger_tui.state.actions import ActionResult
 from trigger_tui.state.filters import RunFilter
 from trigger_tui.state.schedules import (
@@ -37,14 +38,17 @@ from trigger_tui.state.schedules import (
 from trigger_tui.ui.format import ago
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.widgets.confirm import ConfirmScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     pass
 
-# The id goes last: the task, the cron and when it fires are what a narrow terminal must show.
-COLUMNS = (("active", "ON"), ("task", "TASK"), ("cron", "CRON"), ("words", "WHEN"),
-           ("tz", "TIMEZONE"), ("next", "NEXT"), ("external", "EXTERNAL ID"),
+# What triage asks first comes first, so an 80-column terminal shows it whole: is it on, which
+# task, when it fires next, and its cron with the zone the cron is read in. The cron in words
+# restates the cron (the panel below spells it out for the selected schedule); the id goes last.
+COLUMNS = (("active", "ON"), ("task", "TASK"), ("next", "NEXT"), ("cron", "CRON"),
+           ("tz", "TIMEZONE"), ("words", "WHEN"), ("external", "EXTERNAL ID"),
            ("type", "DEFINED IN"), ("id", "ID"))
 PREVIEW = 5
 
@@ -76,8 +80,6 @@ class SchedulesScreen(TablePane):
         Binding("e", "edit", "Edit", id="schedules.edit"),
         Binding("a", "toggle_active", "Activate/deactivate", id="schedules.toggle"),
         Binding("D", "delete", "Delete", id="schedules.delete"),
-        Binding("j", "cursor('down')", "Down", show=False, id="schedules.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="schedules.up"),
     ]
 
     DEFAULT_CSS = """
@@ -99,7 +101,7 @@ class SchedulesScreen(TablePane):
         yield Static(id="schedules-empty", markup=False)
         yield Static(id="schedules-next", markup=False)
         yield Static(id="schedules-status", markup=False)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         session = self.trigger_app.session
@@ -152,18 +154,24 @@ class SchedulesScreen(TablePane):
         table.display = not unsupported
         active = sum(1 for s in schedules.values() if s.active)
         self.query_one("#schedules-status", Static).update(Text(
-            f"{len(schedules)} schedules · {active} active · {self._env()}"))
+            f"{count(len(schedules), 'schedule')} · "
+            f"{active} active · {self._env()}"))
         self._show_next()
 
     def _cells(self, schedule: Any) -> tuple[Any, ...]:
         active = Text("✓ on") if schedule.active else Text("⏸ off", style="bold")
         nxt = schedule.next_run
+        # Your time of day and how far off it is ("in 2d" carries the day); the panel below
+        # gives the full dates in both zones.
         when = "—" if nxt is None or not schedule.active else \
-            f"{nxt:%m-%d %H:%M} ({ago(nxt.timestamp(), self.trigger_app.now())})"
-        return (active, Text(schedule.task), Text(schedule.cron),
-                Text(describe_cron(schedule.cron)), Text(schedule.timezone), Text(when),
-                Text(schedule.external_id or "—"),
-                Text("code" if schedule.type == "DECLARATIVE" else "api"), Text(schedule.id))
+            f"{nxt.astimezone():%H:%M} ({ago(nxt.timestamp(), self.trigger_app.now())})"
+        cells = {"active": active, "task": Text(schedule.task), "next": Text(when),
+                 "cron": Text(schedule.cron), "tz": Text(schedule.timezone),
+                 "words": Text(describe_cron(schedule.cron)),
+                 "external": Text(schedule.external_id or "—"),
+                 "type": Text("code" if schedule.type == "DECLARATIVE" else "api"),
+                 "id": Text(schedule.id)}
+        return tuple(cells[key] for key, _ in COLUMNS)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_next()

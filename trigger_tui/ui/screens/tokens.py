@@ -8,6 +8,7 @@ so there is no "waiting runs" column rather than a guessed one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -16,9 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Static, TextArea
+from textual.widgets import Button, DataTable, Static, TextArea
 
+from trigger_tui.humanize import count
 from trigger_tui.state.envvars import SUPPORT
+from trigger_tui.state.last_view import TokensView
 from trigger_tui.state.tokens import (
     KIND,
     STATUS_CYCLE,
@@ -30,13 +33,18 @@ from trigger_tui.state.tokens import (
 from trigger_tui.ui.format import ago, span
 from trigger_tui.ui.screens.pane import TablePane
 from trigger_tui.ui.screens.prompt import PromptScreen
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 from trigger_tui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     from trigger_tui.state.session import Session
 
-COLUMNS = (("status", "STATUS"), ("id", "TOKEN"), ("age", "AGE"), ("timeout", "TIMEOUT"),
-           ("tags", "TAGS"))
+# What triage reads first comes first, so an 80-column terminal shows it whole: the status, how
+# long the token has waited, when it times out, and its tags (what the wait is for: "refund:…").
+# The id, long and opaque, goes last: `c` and `y` act on the row, and the dialogs name the id.
+COLUMNS = (("status", "STATUS"), ("age", "AGE"), ("timeout", "TIMEOUT"), ("tags", "TAGS"),
+           ("id", "TOKEN"))
+TAGS_CELLS = 32  # longer tag lists end in "…" rather than push the id off the screen
 LOOK = {"WAITING": "◌ waiting", "COMPLETED": "✓ completed", "TIMED_OUT": "⏱ timed out"}
 UNSUPPORTED = "Waitpoint tokens: not supported by this server."
 NO_WAITERS = "which runs wait on a token is not in the API"
@@ -53,6 +61,12 @@ def timeout_text(token: Any, now: float) -> str:
     return ago(at, now) if token.status == "TIMED_OUT" else "—"
 
 
+def tags_text(tags: Iterable[str]) -> Text:
+    text = Text(", ".join(tags))
+    text.truncate(TAGS_CELLS, overflow="ellipsis")
+    return text
+
+
 class TokensScreen(TablePane):
     HELP_SCOPE = "Waitpoint tokens"
 
@@ -62,8 +76,6 @@ class TokensScreen(TablePane):
         Binding("n", "create", "New token", id="tokens.create"),
         Binding("c", "complete", "Complete", id="tokens.complete"),
         Binding("y", "copy_url", "Copy URL", id="tokens.copy_url"),
-        Binding("j", "cursor('down')", "Down", show=False, id="tokens.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="tokens.up"),
     ]
 
     DEFAULT_CSS = """
@@ -82,7 +94,7 @@ class TokensScreen(TablePane):
             table.add_column(title, key=key)
         yield table
         yield Static(id="tokens-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def session(self) -> Session:
@@ -100,6 +112,10 @@ class TokensScreen(TablePane):
         store = self.session.store
         self._unsubscribe = [store.subscribe(KIND, self._changed),
                              store.subscribe(SUPPORT, self._changed)]
+        remembered = self.trigger_app.view.tokens
+        if "tokens" not in self.session.pollers and remembered != TokensView():
+            # First shown this launch: the last launch's filter, before the first poll.
+            self.poller.set_filter(remembered.status, remembered.tags)
         _ = self.poller
         self.sync()
         self.table.focus()
@@ -126,10 +142,11 @@ class TokensScreen(TablePane):
         with self.app.batch_update():
             table.clear()
             for token in tokens:
-                table.add_row(Text(LOOK.get(token.status, token.status)), Text(token.id),
-                              Text(ago(token.created_at.timestamp(), now)),
-                              Text(timeout_text(token, now)), Text(", ".join(token.tags)),
-                              key=token.id)
+                cells = {"status": Text(LOOK.get(token.status, token.status)),
+                         "age": Text(ago(token.created_at.timestamp(), now)),
+                         "timeout": Text(timeout_text(token, now)),
+                         "tags": tags_text(token.tags), "id": Text(token.id)}
+                table.add_row(*(cells[key] for key, _ in COLUMNS), key=token.id)
             if current is not None and current in table.rows:
                 table.move_cursor(row=table.get_row_index(current))
         poller = self.poller
@@ -137,7 +154,8 @@ class TokensScreen(TablePane):
         tags = f" · tags {', '.join(poller.tags)}" if poller.tags else ""
         waiting = sum(1 for t in tokens if t.status == "WAITING")
         self.query_one("#tokens-status", Static).update(Text(
-            f"{len(tokens)} tokens ({shown}{tags}) · {waiting} waiting · {NO_WAITERS}"))
+            f"{count(len(tokens), 'token')} ({shown}{tags}) · "
+            f"{waiting} waiting · {NO_WAITERS}"))
 
     def tick(self) -> None:
         """Refresh the time columns in place (no rebuild: the cursor and scroll stay)."""
@@ -174,6 +192,7 @@ class TokensScreen(TablePane):
         i = STATUS_CYCLE.index(poller.status)
         poller.set_filter(STATUS_CYCLE[(i + 1) % len(STATUS_CYCLE)], poller.tags)
         self.sync()
+        self.trigger_app.remember(tokens=TokensView(poller.status, poller.tags))
 
     @work(exclusive=True, group="token-action")
     async def action_tags(self) -> None:
@@ -184,6 +203,7 @@ class TokensScreen(TablePane):
             return
         poller.set_filter(poller.status, tuple(parse_tags(text)))
         self.sync()
+        self.trigger_app.remember(tokens=TokensView(poller.status, poller.tags))
 
     @work(exclusive=True, group="token-action")
     async def action_create(self) -> None:

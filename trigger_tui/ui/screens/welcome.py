@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from trigger_tui import config
 from trigger_tui.keys import DEFAULT_BASE_URL
+from trigger_tui.ui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from trigger_tui.ui.app import TriggerApp, WelcomeInfo
@@ -73,7 +74,7 @@ class WelcomeScreen(Screen[None]):
                 yield Button(Text("Try the demo (d)"), variant="primary", id="demo")
                 yield Button(Text("New profile (n)"), id="profile")
                 yield Button(Text("Quit (q)"), id="quit")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#demo", Button).focus()

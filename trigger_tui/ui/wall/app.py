@@ -23,7 +23,9 @@ from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.timer import Timer
 
+from trigger_tui.ui import themes
 from trigger_tui.ui.hangup import hang_up_quits
+from trigger_tui.ui.themes import Catalog
 from trigger_tui.ui.wall.dashboard import DashboardPage
 from trigger_tui.ui.wall.figures import panel_view
 from trigger_tui.ui.wall.panel import WallOptions, WallPanel
@@ -63,8 +65,11 @@ class WallApp(App[int]):
     HELP_KEYS = (("q", "quit"), ("space, n", "next environment (when rotating)"),
                  ("r", "refresh now"), ("?", "this help"))
 
-    def __init__(self, panels: Sequence[WallPanel], options: WallOptions) -> None:
+    def __init__(self, panels: Sequence[WallPanel], options: WallOptions, *,
+                 theme: str | None = None, theme_catalog: Catalog | None = None) -> None:
         super().__init__()
+        self.wanted_theme = theme
+        self.theme_catalog = theme_catalog
         if not panels:
             raise ValueError("the wall needs at least one panel")
         self.panels = tuple(panels)
@@ -105,6 +110,7 @@ class WallApp(App[int]):
         return len(self.panels) + len(self.options.dashboards)
 
     def on_mount(self) -> None:
+        themes.apply(self, self.wanted_theme, self.theme_catalog)
         self._unsubscribe.append(hang_up_quits(self))
         for i, panel in enumerate(self.panels):
             for kind in KINDS:

@@ -22,6 +22,9 @@ from textual.widgets import Digits, Static
 from trigger_tui.ui.wall.figures import TILES, PanelView, TileView, spark
 
 TONES = ("-ok", "-warn", "-bad")
+# Beside every colored figure, so good and bad read on a monochrome screen or to a
+# color-blind eye too (the same marks as the health pane).
+TONE_MARK = {"ok": "✓", "warn": "!", "bad": "✗"}
 
 
 def _key(content: Content | None) -> Any:
@@ -69,7 +72,7 @@ class TileLine(Widget):
         width = self.size.width
         note = f" {v.note}" if v.stale else ""
         head = f"{v.label:<{self.LABEL_W}}"
-        value = f"{v.value:>7} "
+        value = f"{v.value:>7} {TONE_MARK.get(v.tone, ' ')} "
         room = max(0, width - len(head) - len(value) - len(note))
         tone = {"ok": "$success", "warn": "$warning", "bad": "$error"}.get(v.tone, "")
         value_style = "bold dim" if v.stale else f"bold {tone}".strip()
@@ -84,6 +87,7 @@ class Tile(Vertical):
     def __init__(self, key: str, label: str) -> None:
         super().__init__(classes=f"tile tile-{key}")
         self.key = key
+        self.label = label
         self.border_title = label
         self.view: TileView | None = None
 
@@ -106,6 +110,8 @@ class Tile(Vertical):
         self.set_class(view.stale, "-stale")
         for tone in TONES:
             self.set_class(tone == f"-{view.tone}", tone)
+        mark = TONE_MARK.get(view.tone)
+        self.border_title = f"{self.label} {mark}" if mark else self.label
         subtitle = view.note if view.stale else ""
         if subtitle != (self.border_subtitle or ""):
             self.border_subtitle = subtitle

@@ -21,7 +21,9 @@ from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
+from trigger_tui.humanize import count
 from trigger_tui.ui.format import printable
+from trigger_tui.ui.keymap import list_bindings
 
 CHUNK = 200
 MAX_STRING = 160
@@ -51,10 +53,10 @@ def summary(value: Any) -> str:
     """How a value reads on one line: containers by size, long strings cut."""
     if isinstance(value, dict):
         n = len(value)
-        return "{}" if n == 0 else f"{{…}} {n:,} key{'s' if n != 1 else ''}"
+        return "{}" if n == 0 else f"{{…}} {count(n, 'key')}"
     if isinstance(value, list):
         n = len(value)
-        return "[]" if n == 0 else f"[…] {n:,} item{'s' if n != 1 else ''}"
+        return "[]" if n == 0 else f"[…] {count(n, 'item')}"
     if isinstance(value, str):
         if len(value) > MAX_STRING:
             return printable(json.dumps(value[:MAX_STRING], ensure_ascii=False)[:-1]) + \
@@ -83,6 +85,7 @@ class JsonView(Tree[JsonNode]):
     HELP_SCOPE = "JSON view"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *list_bindings("cursor_down", "cursor_up", "scroll_home", "scroll_end"),
         Binding("right", "expand", "Expand", show=False, id="json.expand"),
         Binding("left", "collapse", "Collapse", show=False, id="json.collapse"),
     ]

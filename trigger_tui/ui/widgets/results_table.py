@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from trigger_tui.state.query import sort_rows
+from trigger_tui.ui.keymap import list_bindings
 from trigger_tui.ui.widgets.runs_table import _finish, _fit
 
 _GAP = 2
@@ -56,12 +57,9 @@ class ResultsTable(ScrollView, can_focus=True):
     HELP_SCOPE = "Query results"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "move(1, 0)", "Down", show=False, id="results.down"),
-        Binding("k,up", "move(-1, 0)", "Up", show=False, id="results.up"),
+        *list_bindings("move(1, 0)", "move(-1, 0)", "first", "last"),
         Binding("h,left", "move(0, -1)", "Left", show=False, id="results.left"),
         Binding("l,right", "move(0, 1)", "Right", show=False, id="results.right"),
-        Binding("g,home", "first", "First", show=False, id="results.first"),
-        Binding("G,end", "last", "Last", show=False, id="results.last"),
         Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="results.page_down"),
         Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="results.page_up"),
         Binding("enter", "open", "Open run", id="results.open"),

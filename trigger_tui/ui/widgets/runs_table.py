@@ -28,6 +28,7 @@ from textual.strip import Strip
 from trigger_tui.state.store import RunRow, Store
 from trigger_tui.ui import format as fmt
 from trigger_tui.ui.format import printable
+from trigger_tui.ui.keymap import list_bindings
 from trigger_tui.ui.widgets.run_index import SORT_VALUES, RunIndex
 
 
@@ -68,6 +69,7 @@ COLUMNS: dict[str, Column] = {c.key: c for c in (
     Column("machine", "MACHINE", 9, 10, 9, lambda r, n, a: r.machine or "—", dim=True),
 )}
 DEFAULT_COLUMNS: tuple[str, ...] = tuple(COLUMNS)
+REQUIRED_COLUMNS: tuple[str, ...] = ("status", "id")  # the picker never drops these
 _GROWS = ("task", "tags", "queue", "version", "created")  # who gets spare width, in order
 _GAP = 1
 _PENDING = {"cancel": "Canceling", "replay": "Starting", "tags": "Tagging"}
@@ -101,10 +103,7 @@ class RunsTable(ScrollView, can_focus=True):
     """Runs from `store.runs`, sorted, with a run-anchored cursor and a selection."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="runs.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="runs.up"),
-        Binding("g,home", "first", "First", show=False, id="runs.first"),
-        Binding("G,end", "last", "Last", show=False, id="runs.last"),
+        *list_bindings("cursor_down", "cursor_up", "first", "last"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="runs.page_down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="runs.page_up"),
         Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="runs.half_down"),
@@ -402,6 +401,17 @@ class RunsTable(ScrollView, can_focus=True):
 
     def action_toggle_time(self) -> None:
         self.absolute_times = not self.absolute_times
+        self.refresh()
+
+    def set_columns(self, columns: Sequence[str]) -> None:
+        """Show `columns` (unknown names dropped; none known means the defaults). Only the
+        layout changes: the cursor, selection and scroll stay on the same runs."""
+        shown = tuple(c for c in dict.fromkeys(columns) if c in COLUMNS) or DEFAULT_COLUMNS
+        if shown == self.columns:
+            return
+        self.columns = shown
+        self._columns_cache = None
+        self._aged = {}
         self.refresh()
 
     def action_copy_id(self) -> None:

@@ -30,6 +30,7 @@ from textual.strip import Strip
 
 from trigger_tui.api.models.runs import Span, Trace
 from trigger_tui.ui.format import duration
+from trigger_tui.ui.keymap import list_bindings
 from trigger_tui.ui.widgets.json_view import printable
 
 MIN_LABEL = 20
@@ -94,12 +95,9 @@ class Waterfall(ScrollView, can_focus=True):
     HELP_SCOPE = "Trace waterfall"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
+        *list_bindings("cursor(1)", "cursor(-1)", "jump(0)", "jump(-1)"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="trace.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="trace.page_down"),
         Binding("left", "collapse", "Collapse", show=False, id="trace.collapse"),
         Binding("right", "expand", "Expand", show=False, id="trace.expand"),
         Binding("enter", "fold", "Fold", id="trace.toggle"),
@@ -301,12 +299,16 @@ class Waterfall(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        # Painted over the widget's own style: unstyled gaps between bars would otherwise show
+        # the terminal's background, a dark stripe in a light theme.
+        base = self.rich_style
         if y == 0:
-            return Strip(self._axis(width), width)
+            return Strip(self._axis(width), width).apply_style(base)
         index = y - 1 + int(self.scroll_y)
         if not 0 <= index < len(self.rows):
-            return Strip.blank(width)
-        return Strip(self._row(self.rows[index], width, index == self.cursor), width)
+            return Strip.blank(width, base)
+        return Strip(self._row(self.rows[index], width, index == self.cursor),
+                     width).apply_style(base)
 
     def _axis(self, width: int) -> list[Segment]:
         label_w, bar_w = self._layout(width)
