@@ -61,11 +61,11 @@ class PickScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     PickScreen { align: center middle; }
-    PickScreen > Vertical { width: 80%; max-width: 100; height: auto; max-height: 80%;
+    PickScreen > Vertical { width: 80%; max-width: 100; height: auto; max-height: 90%;
                             border: round $accent; background: $panel; padding: 0 1; }
     PickScreen #pick-title { color: $accent; text-style: bold; }
-    PickScreen Input { border: none; height: 1; padding: 0; }
-    PickScreen OptionList { height: auto; max-height: 20; border: none; }
+    PickScreen Input, PickScreen Input:focus { border: none; height: 1; padding: 0; }
+    PickScreen OptionList { height: auto; max-height: 70vh; border: none; }
     """
 
     def __init__(self, title: str, items: Sequence[tuple[str, str]], *,

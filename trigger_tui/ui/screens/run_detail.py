@@ -557,7 +557,8 @@ class ReplayEditor(ModalScreen[EditedPayload | None]):
             yield Static(Content.assemble("Replay ", (self.run_id, "bold"), " (",
                                           printable(self.task_id), ") with this payload"),
                          id="editor-title")
-            yield TextArea.code_editor(self.text, language="json", id="editor")
+            # The "css" theme follows the app theme (code_editor defaults to monokai).
+            yield TextArea.code_editor(self.text, language="json", id="editor", theme="css")
             yield Static("", id="editor-error")
             with Horizontal(id="editor-buttons"):
                 yield Button("Cancel (esc)", id="editor-cancel")

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Input, Label, Static
@@ -334,7 +334,7 @@ class ScheduleForm(ModalScreen[str | None]):
     ScheduleForm Input { width: 1fr; }
     ScheduleForm #preview { height: auto; padding: 0 1; color: $text-muted; }
     ScheduleForm #form-error { height: auto; color: $error; padding: 0 1; }
-    ScheduleForm #form-buttons { height: auto; align-horizontal: right; }
+    ScheduleForm #form-buttons { height: auto; align-horizontal: right; dock: bottom; }
     ScheduleForm Button { margin-left: 2; min-width: 10; }
     """
 
@@ -353,7 +353,9 @@ class ScheduleForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         s = self.schedule
         title = f"Edit schedule {s.id} in {self.env}" if s else f"New schedule in {self.env}"
-        with Vertical(id="form"):
+        # Scrolls on a small terminal (the focused field comes into view); the buttons are
+        # docked, so they stay on screen.
+        with VerticalScroll(id="form"):
             yield Static(Text(title), id="form-title")
             yield from self._row("Task", "task", s.task if s else "",
                                  SuggestFromList(self.tasks), "task id, e.g. nightly-report")

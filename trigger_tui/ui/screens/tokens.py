@@ -258,7 +258,7 @@ class CompleteTokenScreen(ModalScreen[bool]):
     CompleteTokenScreen { align: center middle; }
     CompleteTokenScreen > Vertical { width: 80%; max-width: 100; height: auto;
         max-height: 90%; background: $panel; border: round $accent; padding: 1 2; }
-    CompleteTokenScreen TextArea { height: 10; }
+    CompleteTokenScreen TextArea { height: 10; max-height: 35vh; }
     CompleteTokenScreen #complete-error { color: $error; height: auto; }
     CompleteTokenScreen #complete-buttons { height: auto; align-horizontal: right; }
     CompleteTokenScreen Button { margin-left: 2; }
