@@ -195,12 +195,12 @@ async def test_a_crashed_run_fires_the_status_rule_until_it_leaves_the_window() 
     finished = ended(crashed)
     assert crashed[0].status == S.CRASHED
     [line] = rig.lines("platform")
-    assert line.since == at and "1 run(s) SYSTEM_FAILURE/CRASHED in the last 10m" in line.message
+    assert line.since == at and "1 run SYSTEM_FAILURE/CRASHED in the last 10m" in line.message
     assert line.subject == "send-email" and not rig.firing("timeouts")
 
     system = start(rig.h, "resize-image", "system")
     await rig.poll(60)
-    assert system[0].status == S.SYSTEM_FAILURE and "2 run(s)" in rig.lines("platform")[0].message
+    assert system[0].status == S.SYSTEM_FAILURE and "2 runs SYSTEM_FAILURE" in rig.lines("platform")[0].message
     last = ended(system)
     await rig.poll(finished + 600.0 - rig.now)
     assert rig.firing("platform")
