@@ -34,3 +34,19 @@ def test_env_help_names_the_slugs_the_console_accepts(path: list[str]) -> None:
     assert all(slug in text for slug in config.ENVIRONMENTS), text
     assert "staging" not in text
     assert all(config.normalise_environment(slug) == slug for slug in config.ENVIRONMENTS)
+
+
+def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(command path, option) for every option of every command without a help text."""
+    blank = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                blank += _walk(sub, (*path, name))
+        elif action.option_strings and not action.help and action.help != argparse.SUPPRESS:
+            blank.append((" ".join(path), action.option_strings[-1]))
+    return blank
+
+
+def test_every_option_of_every_command_has_a_help_text() -> None:
+    assert _walk(_build_parser()) == []

@@ -200,7 +200,8 @@ async def test_a_crashed_run_fires_the_status_rule_until_it_leaves_the_window() 
 
     system = start(rig.h, "resize-image", "system")
     await rig.poll(60)
-    assert system[0].status == S.SYSTEM_FAILURE and "2 runs SYSTEM_FAILURE" in rig.lines("platform")[0].message
+    assert system[0].status == S.SYSTEM_FAILURE
+    assert "2 runs SYSTEM_FAILURE" in rig.lines("platform")[0].message
     last = ended(system)
     await rig.poll(finished + 600.0 - rig.now)
     assert rig.firing("platform")
