@@ -122,6 +122,7 @@ def test_formats() -> None:
     assert fmt.duration(850) == "850ms" and fmt.duration(12_340) == "12.3s"
     assert fmt.duration(245_000) == "4m05s" and fmt.duration(7_980_000) == "2h13m"
     assert fmt.money(0) == "—" and fmt.money(0.00003) == "$0.00003"
+    assert fmt.money(0.0001) == "$0.00010"  # as many decimals as its neighbours
     assert fmt.money(0.25) == "$0.2500" and fmt.money(12.5) == "$12.50"
 
 
@@ -182,7 +183,7 @@ async def test_header_row_and_cells() -> None:
         assert header.split() == ["STATUS", "RUN", "ID", "TASK", "VERSION", "TAGS", "CREATED▼",
                                   "DURATION", "COST", "QUEUE", "MACHINE"]
         assert first.split() == ["✗", "Failed", "run_000001", "task-1", "20260101.2",
-                                 "org:acme", "1s", "ago", "37ms", "$0.0012", "task/task-1",
+                                 "org:acme", "1s", "ago", "37ms", "$0.00120", "task/task-1",
                                  "small-1x"]
 
 

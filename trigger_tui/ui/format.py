@@ -99,11 +99,12 @@ def span(seconds: float) -> str:
 
 
 def money(usd: float) -> str:
-    """Run costs are fractions of a cent: enough decimals to tell runs apart."""
+    """Run costs are fractions of a cent: enough decimals to tell runs apart, and always as
+    many, so a right-aligned cost column lines up on the point."""
     if usd <= 0:
         return "—"
     if usd < 0.01:
-        return "$" + f"{usd:.5f}".rstrip("0")
+        return f"${usd:.5f}"
     return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
 
 
