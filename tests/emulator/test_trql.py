@@ -16,6 +16,7 @@ from trigger_tui.emulator import statuses as S
 from trigger_tui.emulator.render import serialized_error
 from trigger_tui.emulator.timefmt import iso
 from trigger_tui.emulator.trql import runner
+from trigger_tui.emulator.trql.engine import time_window
 from trigger_tui.emulator.trql.schema import FRIENDLY_STATUS
 from trigger_tui.emulator.world.model import Run
 
@@ -496,6 +497,23 @@ async def test_concurrent_queries_over_the_limit_get_429(emu: Emu) -> None:
     codes = sorted(a.status_code for a in answers)
     assert codes == [400, 400, 400, 429]
     assert [a.json() for a in answers if a.status_code == 429] == [{"error": CONCURRENCY}]
+    assert service.limiter.active == {}
+
+
+async def test_a_query_cancelled_as_it_finishes_is_just_cancelled(
+        emu: Emu, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quitting the console cancels a query whose thread may have closed its connection
+    already: the cancel must not turn into a connection error (it was logged over the screen)."""
+    async def finished_then_cancelled(fn: Any, cursor: Any, sql: str) -> Any:
+        cursor.close()
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(runner.asyncio, "to_thread", finished_then_cancelled)
+    service = runner.service_for(emu.world)
+    env = emu.world.envs["prod"]
+    window = time_window(env.now, 3600.0, None, None)
+    with pytest.raises(asyncio.CancelledError):
+        await service.run(emu.world, [env], "SELECT count() FROM runs", window)
     assert service.limiter.active == {}
 
 

@@ -156,3 +156,19 @@ async def test_keys_are_remapped_by_id_from_the_config_file(tmp_path: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
     await close(app)
+
+
+def test_no_log_record_is_printed_over_the_console(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """With no handler configured, Python prints warnings to stderr (its last resort): over
+    the console's screen. The console installs a handler that drops them."""
+    import logging
+
+    from trigger_tui.ui.launch import _quiet_logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    _quiet_logging()
+    logging.getLogger("trigger_tui.emulator.routes.query").error("TRQL query failed")
+    assert capsys.readouterr().err == ""
+    assert len(root.handlers) == 1

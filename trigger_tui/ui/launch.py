@@ -258,5 +258,18 @@ def run_console(options: LaunchOptions) -> int:
     if why is not None:
         print(f"trigger-tui: {why}", file=sys.stderr)
         return USAGE
+    _quiet_logging()
     code = app.run()
     return int(code or 0) if app.return_code is None else int(app.return_code)
+
+
+def _quiet_logging() -> None:
+    """While the screen is the console's, a log record must not be printed over it: with no
+    handler configured, Python's last-resort handler writes warnings to stderr (the embedded
+    emulator logs its own failures, e.g. a query cut short by quitting). The console reports
+    what matters as notices; the records go nowhere unless a handler was set up."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())

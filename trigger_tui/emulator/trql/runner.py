@@ -114,8 +114,8 @@ class QueryService:
                             f"{self.time_limit_s:g}") from None
         except duckdb.Error as exc:
             raise TrqlError(_clean(str(exc))) from None
-        except asyncio.CancelledError:
-            cursor.interrupt()
+        except asyncio.CancelledError:  # the client went away (or the app is quitting)
+            _interrupt(cursor)
             raise
         finally:
             watchdog.cancel()
