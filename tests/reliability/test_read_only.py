@@ -228,21 +228,31 @@ MUST_REACH = {
 }
 
 
-@pytest.mark.parametrize("part", list(PARTS))
-async def test_read_only_every_key_on_every_screen_sends_no_mutation(
-        part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
+Step = Callable[[Pilot[Any], Place, Walk], Awaitable[None]]
+
+
+async def walk_part(part: str, step: Step, what: str) -> Walk:
+    """One part of the walk on a fresh read-only console: `step` at every place of the part,
+    then nothing that changes anything may have been sent."""
     h = make_harness(read_only=True)
     app = make_app(h)
     walk = Walk()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         for place in places(h)[PARTS[part]]:
-            await walk_screen(pilot, place, walk)
-        await pilot.pause()  # whatever the last key started has run
+            await step(pilot, place, walk)
+        await pilot.pause()  # whatever the last key or command started has run
         assert app.is_running
         assert h.mutations() == []
-        report(h, walk, f"key walk, {part}")
+        report(h, walk, f"{what}, {part}")
+    return walk
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+async def test_read_only_every_key_on_every_screen_sends_no_mutation(
+        part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
+    walk = await walk_part(part, walk_screen, "key walk")
     assert walk.quit_keys == {"q"}
     # What a connected console shows is walked; the rest is out of reach in read-only (its
     # dialogs are refused before they open) or belongs to other apps (wall, welcome).
@@ -254,17 +264,7 @@ async def test_read_only_every_key_on_every_screen_sends_no_mutation(
 async def test_read_only_every_palette_command_sends_no_mutation(
         part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # an export key writes its file here, not into the tree
-    h = make_harness(read_only=True)
-    app = make_app(h)
-    walk = Walk()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        for place in places(h)[PARTS[part]]:
-            await run_commands(pilot, place, walk)
-        await pilot.pause()  # whatever the last command started has run
-        assert app.is_running
-        assert h.mutations() == []
-        report(h, walk, f"palette walk, {part}")
+    walk = await walk_part(part, run_commands, "palette walk")
     assert len(walk.commands) >= 20
 
 
