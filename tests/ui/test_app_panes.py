@@ -101,7 +101,7 @@ async def test_read_only_queue_pause_sends_nothing() -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QueuesScreen)
-        assert screen.check_action("toggle_pause", ()) is None
+        assert screen.check_action("pause_queue", ()) is None
         await pilot.press("P", "y")
         await pilot.pause()
         assert not h.mutations()

@@ -70,7 +70,7 @@ class QueuesScreen(TablePane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "show_runs", "Runs in queue", id="queues.runs"),
-        Binding("P", "toggle_pause", "Pause/resume", id="queues.pause"),
+        Binding("P", "pause_queue", "Pause/resume", id="queues.pause"),
         Binding("o", "override", "Override limit", id="queues.override"),
         Binding("O", "reset_limit", "Reset limit", show=False, id="queues.reset"),
         Binding("y", "why", "Why waiting?", id="queues.why"),
@@ -191,7 +191,7 @@ class QueuesScreen(TablePane):
         await self.trigger_app.show_runs(RunFilter(queue=runs_name(queue)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle_pause", "override", "reset_limit") and self.trigger_app.read_only:
+        if action in ("pause_queue", "override", "reset_limit") and self.trigger_app.read_only:
             return None
         return True
 
@@ -270,7 +270,7 @@ class QueuesScreen(TablePane):
         self.notify(result.message, severity="information" if result.ok else "error")
 
     @work(exclusive=True, group="queue-action")
-    async def action_toggle_pause(self) -> None:
+    async def action_pause_queue(self) -> None:
         queue = self._current()
         session = self.trigger_app.session
         if queue is None or session is None:
